@@ -1,0 +1,4 @@
+//! One module per command: its arguments (whose doc comments are `--help`)
+//! and a short `exec` that calls into [`crate::ops`].
+
+pub mod build;

@@ -1,0 +1,293 @@
+//! Core module → component: the step `build` adds after `cargo build`.
+//!
+//! 1. Take the `ferrite-plugin` custom section out of the core module and
+//!    decode its entries (one per annotated function).
+//! 2. Write the plugin's WIT world from them ([`crate::witgen`]) and resolve it
+//!    together with the `ferrite:plugin` package.
+//! 3. Embed the world in the module and encode the component with
+//!    wit-component, which checks every export's core signature against it.
+//! 4. Validate the component, embed the checked `plugin.toml`, and print its WIT
+//!    from the component itself, with the docs the macros collected.
+
+use std::borrow::Cow;
+
+use anyhow::{Context, Result, bail};
+use ferrite_plugin_host::manifest::Manifest;
+use wasm_encoder::{Encode, Section};
+use wit_parser::{Resolve, WorldItem, WorldKey};
+
+use crate::meta::{self, Export, ExportKind};
+use crate::witgen;
+
+/// The `ferrite:plugin` WIT package this CLI builds against.
+pub const HOST_WIT: &str = include_str!("../../wit/plugin.wit");
+
+/// The custom section of a component that holds its checked `plugin.toml`.
+pub const MANIFEST_SECTION: &str = "ferrite-plugin-manifest";
+
+/// A componentized plugin.
+pub struct Component {
+    /// The component's bytes.
+    pub bytes: Vec<u8>,
+    /// What the macros described, in export order.
+    pub exports: Vec<Export>,
+    /// The component's WIT, printed from the component.
+    pub wit: String,
+}
+
+/// A section of a wasm binary.
+struct RawSection {
+    id: u8,
+    /// The name of a custom section.
+    name: Option<String>,
+    /// The whole section, header included.
+    range: std::ops::Range<usize>,
+    /// The contents (of a custom section: after its name).
+    payload: std::ops::Range<usize>,
+}
+
+/// The sections of a wasm binary, checked to lie within it.
+fn sections(wasm: &[u8]) -> Result<Vec<RawSection>> {
+    fn leb(wasm: &[u8], pos: &mut usize) -> Result<usize> {
+        let mut value = 0usize;
+        for shift in (0..35).step_by(7) {
+            let Some(&b) = wasm.get(*pos) else {
+                bail!("truncated module")
+            };
+            *pos += 1;
+            value |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        bail!("malformed module: bad LEB128")
+    }
+    if wasm.len() < 8 || &wasm[..4] != b"\0asm" {
+        bail!("not a WebAssembly module");
+    }
+    let mut out = Vec::new();
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let start = pos;
+        let id = wasm[pos];
+        pos += 1;
+        let size = leb(wasm, &mut pos)?;
+        let body = pos;
+        let end = body.checked_add(size).filter(|&e| e <= wasm.len());
+        let Some(end) = end else {
+            bail!("truncated module")
+        };
+        let (name, payload) = if id == 0 {
+            let mut p = body;
+            let n = leb(wasm, &mut p)?;
+            let name = wasm
+                .get(p..p + n)
+                .filter(|_| p + n <= end)
+                .context("truncated custom section")?;
+            (Some(String::from_utf8_lossy(name).into_owned()), p + n..end)
+        } else {
+            (None, body..end)
+        };
+        out.push(RawSection {
+            id,
+            name,
+            range: start..end,
+            payload,
+        });
+        pos = end;
+    }
+    Ok(out)
+}
+
+/// Splits the metadata section out of a core module: (module without it, entries).
+pub fn split_metadata(core: &[u8]) -> Result<(Vec<u8>, Vec<Export>)> {
+    let sections = sections(core)?;
+    let mut module = core[..8].to_vec();
+    let mut data = Vec::new();
+    for s in sections {
+        if s.id == 0 && s.name.as_deref() == Some(meta::SECTION) {
+            data.extend_from_slice(&core[s.payload]);
+        } else {
+            module.extend_from_slice(&core[s.range]);
+        }
+    }
+    let exports = meta::decode(&data).context("the plugin's metadata is malformed")?;
+    Ok((module, exports))
+}
+
+/// Turns the core module `core` of the plugin described by `manifest` into a
+/// component. With `tests`, the `#[ferrite_plugin::test]` entry points are kept.
+pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Component> {
+    let (mut module, mut exports) = split_metadata(core)?;
+    if !tests {
+        exports.retain(|e| e.kind == ExportKind::Function);
+    }
+    if exports.iter().all(|e| e.kind != ExportKind::Function) {
+        bail!(
+            "`{}` exports no functions: annotate at least one with `#[ferrite_plugin::function]`",
+            manifest.plugin.name
+        );
+    }
+    let world_src = witgen::world(&manifest.plugin.name, &manifest.plugin.version, &exports)?;
+
+    let mut resolve = Resolve::default();
+    resolve
+        .push_str("ferrite-plugin.wit", HOST_WIT)
+        .context("the built-in `ferrite:plugin` WIT")?;
+    let pkg = resolve
+        .push_str("plugin.wit", &world_src)
+        .with_context(|| format!("the generated world does not resolve:\n{world_src}"))?;
+    let world = resolve.select_world(&[pkg], None)?;
+
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )?;
+    let mut bytes = wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&module)?
+        .encode()
+        .with_context(|| {
+            "the module does not match the world derived from it; are the `ferrite-plugin` crate and cargo-ferrite-plugin the same version?"
+        })?;
+
+    let section = wasm_encoder::CustomSection {
+        name: Cow::Borrowed(MANIFEST_SECTION),
+        data: Cow::Owned(manifest.to_toml().into_bytes()),
+    };
+    bytes.push(section.id());
+    section.encode(&mut bytes);
+
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&bytes)
+        .context("the component does not validate")?;
+
+    let wit = print_wit(&bytes, manifest, &exports)?;
+    Ok(Component {
+        bytes,
+        exports,
+        wit,
+    })
+}
+
+/// Prints the WIT of a built component, with the docs the macros collected
+/// attached to its exports and types by name.
+pub fn print_wit(component: &[u8], manifest: &Manifest, exports: &[Export]) -> Result<String> {
+    let decoded = wit_parser::decoding::decode(component)?;
+    let wit_parser::decoding::DecodedWasm::Component(mut resolve, world) = decoded else {
+        bail!("not a component");
+    };
+    let name = witgen::world_name(&manifest.plugin.name);
+    let pkg_id = resolve.worlds[world]
+        .package
+        .context("decoded world has a package")?;
+    resolve.packages[pkg_id].name = wit_parser::PackageName {
+        namespace: "plugin".into(),
+        name: name.clone(),
+        version: Some(manifest.plugin.version.clone()),
+    };
+    let old = std::mem::replace(&mut resolve.worlds[world].name, name.clone());
+    let worlds = &mut resolve.packages[pkg_id].worlds;
+    if let Some(index) = worlds.get_index_of(&old) {
+        worlds.shift_remove(&old);
+        worlds.shift_insert(index, name, world);
+    }
+    let w = &mut resolve.worlds[world];
+    for (key, item) in w.exports.iter_mut() {
+        if let (WorldKey::Name(n), WorldItem::Function(f)) = (key, item)
+            && let Some(e) = exports.iter().find(|e| e.wit_name == *n)
+            && !e.docs.is_empty()
+        {
+            f.docs.contents = Some(e.docs.clone());
+        }
+    }
+    attach_type_docs(&mut resolve, world, exports);
+    let mut printer = wit_component::WitPrinter::default();
+    let nested: Vec<_> = resolve
+        .packages
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| *id != pkg_id)
+        .collect();
+    printer.print(&resolve, pkg_id, &nested)?;
+    Ok(printer.output.to_string())
+}
+
+/// Copies the docs of records, enums and variants (and their fields and cases)
+/// onto the decoded world's types of the same name.
+fn attach_type_docs(resolve: &mut Resolve, world: wit_parser::WorldId, exports: &[Export]) {
+    let mut defs = Vec::new();
+    fn collect(t: &meta::Ty, out: &mut Vec<std::rc::Rc<meta::TypeDef>>) {
+        match t {
+            meta::Ty::List(t) | meta::Ty::Option(t) => collect(t, out),
+            meta::Ty::Result(a, b) => a.iter().chain(b).for_each(|t| collect(t, out)),
+            meta::Ty::Tuple(ts) => ts.iter().for_each(|t| collect(t, out)),
+            meta::Ty::Def(d) => {
+                if !out.iter().any(|x| x.wit_name == d.wit_name) {
+                    out.push(d.clone());
+                    match &d.kind {
+                        meta::DefKind::Record(fs) => fs.iter().for_each(|f| collect(&f.ty, out)),
+                        meta::DefKind::Variant(cs) => cs
+                            .iter()
+                            .filter_map(|c| c.ty.as_ref())
+                            .for_each(|t| collect(t, out)),
+                        meta::DefKind::Enum(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for e in exports {
+        e.params.iter().for_each(|(_, t)| collect(t, &mut defs));
+        e.result.iter().for_each(|t| collect(t, &mut defs));
+    }
+    let ids: Vec<_> = resolve.worlds[world]
+        .imports
+        .values()
+        .chain(resolve.worlds[world].exports.values())
+        .filter_map(|item| match item {
+            WorldItem::Type { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    for id in ids {
+        let ty = &mut resolve.types[id];
+        let Some(def) = ty
+            .name
+            .as_ref()
+            .and_then(|n| defs.iter().find(|d| d.wit_name == *n))
+        else {
+            continue;
+        };
+        if !def.docs.is_empty() {
+            ty.docs.contents = Some(def.docs.clone());
+        }
+        match (&mut ty.kind, &def.kind) {
+            (wit_parser::TypeDefKind::Record(r), meta::DefKind::Record(fs)) => {
+                for (f, m) in r.fields.iter_mut().zip(fs) {
+                    if !m.docs.is_empty() {
+                        f.docs.contents = Some(m.docs.clone());
+                    }
+                }
+            }
+            (wit_parser::TypeDefKind::Enum(e), meta::DefKind::Enum(cs)) => {
+                for (c, m) in e.cases.iter_mut().zip(cs) {
+                    if !m.docs.is_empty() {
+                        c.docs.contents = Some(m.docs.clone());
+                    }
+                }
+            }
+            (wit_parser::TypeDefKind::Variant(v), meta::DefKind::Variant(cs)) => {
+                for (c, m) in v.cases.iter_mut().zip(cs) {
+                    if !m.docs.is_empty() {
+                        c.docs.contents = Some(m.docs.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! `cargo ferrite-plugin`: build, test and ship Ferrite plugins.
+//!
+//! The binary is a thin clap front end over this library: [`commands`] holds
+//! one module per subcommand, [`ops`] the work they do.
+
+pub mod commands;
+pub mod componentize;
+pub mod fs_util;
+pub mod meta;
+pub mod ops;
+pub mod shell;
+pub mod witgen;
+
+use clap::{Parser, Subcommand};
+
+/// An error whose message was already printed (by cargo, for a failed
+/// compile): exit non-zero without printing it again.
+#[derive(Debug)]
+pub struct AlreadyReported;
+
+impl std::fmt::Display for AlreadyReported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the build failed; see the errors above")
+    }
+}
+
+impl std::error::Error for AlreadyReported {}
+
+/// Build, test and ship Ferrite plugins
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-ferrite-plugin",
+    bin_name = "cargo ferrite-plugin",
+    version
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also print the commands run
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Coloring: auto, always, never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: shell::Color,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Build(commands::build::BuildCommand),
+}
+
+impl Cli {
+    /// Parses `args` as given to `cargo-ferrite-plugin`, with or without the
+    /// `ferrite-plugin` that cargo inserts when run as `cargo ferrite-plugin`.
+    pub fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
+        let mut args: Vec<_> = args.into_iter().collect();
+        if args.get(1).is_some_and(|a| a == "ferrite-plugin") {
+            args.remove(1);
+        }
+        Cli::parse_from(args)
+    }
+
+    /// Runs the command, reporting errors through `shell`. Returns the exit code.
+    pub fn run(self) -> i32 {
+        let verbosity = if self.quiet {
+            shell::Verbosity::Quiet
+        } else if self.verbose {
+            shell::Verbosity::Verbose
+        } else {
+            shell::Verbosity::Normal
+        };
+        let mut shell = shell::Shell::new(verbosity, self.color);
+        let result = match self.command {
+            Command::Build(cmd) => cmd.exec(&mut shell),
+        };
+        match result {
+            Ok(()) => 0,
+            Err(e) if e.is::<AlreadyReported>() => 101,
+            Err(e) => {
+                shell.error(&e);
+                1
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! `cargo ferrite-plugin build`: find the plugin crates, compile them to wasm32,
+//! componentize, check them against `plugin.toml`, write the artifacts.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use cargo_metadata::camino::Utf8PathBuf;
+use cargo_metadata::{Message, Metadata, MetadataCommand, Package, TargetKind};
+use ferrite_plugin_host::check::Surface;
+use ferrite_plugin_host::manifest::Manifest;
+use sha2::{Digest, Sha256};
+
+use crate::componentize::{self, Component};
+use crate::shell::{Shell, Verbosity};
+use crate::{AlreadyReported, fs_util};
+
+/// The target plugins are compiled for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Use cargo's release profile.
+    pub release: bool,
+    /// The `Cargo.toml` to start from (default: found from the current directory).
+    pub manifest_path: Option<PathBuf>,
+    /// Packages to build (default: the current one, or every plugin of a workspace).
+    pub packages: Vec<String>,
+}
+
+/// A built plugin.
+pub struct Built {
+    /// The cargo package.
+    pub package: String,
+    /// Its checked `plugin.toml`.
+    pub manifest: Manifest,
+    /// Where its `plugin.toml` is.
+    pub manifest_path: PathBuf,
+    /// The component that was written.
+    pub component_path: PathBuf,
+    /// The WIT that was written beside it.
+    pub wit_path: PathBuf,
+    /// The component itself.
+    pub component: Component,
+    /// The component's SHA-256, in hex.
+    pub sha256: String,
+}
+
+/// A package to build, with its checked manifest.
+struct Plugin<'a> {
+    package: &'a Package,
+    manifest: Manifest,
+    manifest_path: PathBuf,
+}
+
+/// The `Cargo.toml` cargo would use: the given one, or the nearest one at or
+/// above the current directory.
+pub fn find_manifest(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        if !path.is_file() {
+            bail!("the manifest path `{}` does not exist", path.display());
+        }
+        return Ok(path.canonicalize()?);
+    }
+    let cwd = std::env::current_dir()?;
+    for dir in cwd.ancestors() {
+        let candidate = dir.join("Cargo.toml");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "could not find `Cargo.toml` in `{}` or any parent directory; run this in a plugin crate, or create one with `cargo ferrite-plugin new`",
+        cwd.display()
+    )
+}
+
+/// `cargo metadata` for the workspace of `manifest`.
+pub fn metadata(manifest: &Path) -> Result<Metadata> {
+    MetadataCommand::new()
+        .manifest_path(manifest)
+        .no_deps()
+        .exec()
+        .map_err(|e| match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                anyhow::anyhow!("{}", stderr.trim().trim_start_matches("error: "))
+            }
+            other => anyhow::Error::new(other),
+        })
+        .with_context(|| format!("failed to read the workspace of `{}`", manifest.display()))
+}
+
+fn plugin_toml(package: &Package) -> PathBuf {
+    package
+        .manifest_path
+        .parent()
+        .map(|d| d.join("plugin.toml"))
+        .unwrap_or_default()
+        .into()
+}
+
+fn is_cdylib(package: &Package) -> bool {
+    package
+        .targets
+        .iter()
+        .any(|t| t.kind.contains(&TargetKind::CDyLib))
+}
+
+/// The packages to build: named ones, the one `manifest` belongs to, or every
+/// plugin of the workspace whose root is `manifest`.
+fn select<'a>(
+    metadata: &'a Metadata,
+    manifest: &Path,
+    names: &[String],
+) -> Result<Vec<&'a Package>> {
+    let members = metadata.workspace_packages();
+    if !names.is_empty() {
+        return names
+            .iter()
+            .map(|name| {
+                members
+                    .iter()
+                    .copied()
+                    .find(|p| p.name.as_str() == name)
+                    .with_context(|| {
+                        let plugins: Vec<&str> = members
+                            .iter()
+                            .filter(|p| plugin_toml(p).is_file())
+                            .map(|p| p.name.as_str())
+                            .collect();
+                        format!(
+                            "package `{name}` is not in this workspace (plugins here: {})",
+                            if plugins.is_empty() {
+                                "none".to_string()
+                            } else {
+                                plugins.join(", ")
+                            }
+                        )
+                    })
+            })
+            .collect();
+    }
+    let manifest = manifest
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.to_path_buf());
+    if let Some(p) = members
+        .iter()
+        .copied()
+        .find(|p| p.manifest_path.as_std_path().canonicalize().ok().as_deref() == Some(&manifest))
+    {
+        return Ok(vec![p]);
+    }
+    let plugins: Vec<&Package> = members
+        .iter()
+        .copied()
+        .filter(|p| plugin_toml(p).is_file())
+        .collect();
+    if plugins.is_empty() {
+        bail!(
+            "no plugin in the workspace at `{}`: a plugin crate has a `plugin.toml` beside its `Cargo.toml`; create one with `cargo ferrite-plugin new`",
+            manifest.display()
+        );
+    }
+    Ok(plugins)
+}
+
+fn check_plugin(package: &Package) -> Result<Plugin<'_>> {
+    let manifest_path = plugin_toml(package);
+    if !manifest_path.is_file() {
+        bail!(
+            "package `{}` has no `plugin.toml` beside its `Cargo.toml`: every plugin declares its name, version, exports and permissions there (see `cargo ferrite-plugin new`)",
+            package.name
+        );
+    }
+    if !is_cdylib(package) {
+        bail!(
+            "package `{}` does not build a WebAssembly library: add `crate-type = [\"cdylib\"]` under `[lib]` in its `Cargo.toml`",
+            package.name
+        );
+    }
+    let manifest = Manifest::read(&manifest_path)?;
+    Ok(Plugin {
+        package,
+        manifest,
+        manifest_path,
+    })
+}
+
+/// Fails with the fix when the wasm32 target's standard library is missing.
+pub fn check_wasm_target(dir: &Path) -> Result<()> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .current_dir(dir)
+        .output()
+        .with_context(|| {
+            format!(
+                "failed to run `{} --print sysroot`; is Rust installed?",
+                rustc.to_string_lossy()
+            )
+        })?;
+    if !out.status.success() {
+        bail!(
+            "`{} --print sysroot` failed: {}",
+            rustc.to_string_lossy(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    if !sysroot
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
+    {
+        bail!("the `{WASM_TARGET}` target is not installed: run `rustup target add {WASM_TARGET}`");
+    }
+    Ok(())
+}
+
+/// Runs `cargo build` for `plugins` and returns each one's core module path.
+fn cargo_build(
+    shell: &mut Shell,
+    opts: &BuildOptions,
+    manifest: &Path,
+    plugins: &[Plugin<'_>],
+) -> Result<Vec<Utf8PathBuf>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.arg("build")
+        .arg("--lib")
+        .args(["--target", WASM_TARGET])
+        .arg("--message-format=json-render-diagnostics")
+        .args(["--color", shell.color_arg()])
+        .arg("--manifest-path")
+        .arg(manifest);
+    for p in plugins {
+        cmd.args(["-p", p.package.name.as_str()]);
+    }
+    if opts.release {
+        cmd.arg("--release");
+    }
+    match shell.verbosity() {
+        Verbosity::Quiet => {
+            cmd.arg("--quiet");
+        }
+        Verbosity::Verbose => {
+            cmd.arg("--verbose");
+        }
+        Verbosity::Normal => {}
+    }
+    shell.verbose("Running", format!("{cmd:?}"));
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut wasm = vec![None; plugins.len()];
+    for message in Message::parse_stream(BufReader::new(stdout)) {
+        if let Message::CompilerArtifact(a) = message? {
+            let Some(i) = plugins.iter().position(|p| p.package.id == a.package_id) else {
+                continue;
+            };
+            if a.target.kind.contains(&TargetKind::CDyLib) {
+                wasm[i] = a
+                    .filenames
+                    .iter()
+                    .find(|f| f.extension() == Some("wasm"))
+                    .cloned();
+            }
+        }
+    }
+    if !child.wait()?.success() {
+        return Err(AlreadyReported.into());
+    }
+    plugins
+        .iter()
+        .zip(wasm)
+        .map(|(p, w)| w.with_context(|| format!("cargo built no `.wasm` for `{}`", p.package.name)))
+        .collect()
+}
+
+/// Builds the selected plugins.
+pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
+    let manifest = find_manifest(opts.manifest_path.as_deref())?;
+    let metadata = metadata(&manifest)?;
+    let packages = select(&metadata, &manifest, &opts.packages)?;
+    let plugins: Vec<Plugin<'_>> = packages
+        .into_iter()
+        .map(check_plugin)
+        .collect::<Result<_>>()?;
+    for p in &plugins {
+        if p.manifest.plugin.version != p.package.version {
+            shell.warn(format!(
+                "`{}` has version {} in plugin.toml but {} in Cargo.toml; the component uses plugin.toml's",
+                p.package.name, p.manifest.plugin.version, p.package.version
+            ));
+        }
+    }
+    check_wasm_target(manifest.parent().unwrap_or(Path::new(".")))?;
+    let cores = cargo_build(shell, opts, &manifest, &plugins)?;
+
+    let out_dir = metadata
+        .target_directory
+        .as_std_path()
+        .join("ferrite-plugin");
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("failed to create `{}`", out_dir.display()))?;
+    let mut built = Vec::new();
+    for (plugin, core) in plugins.into_iter().zip(cores) {
+        let name = &plugin.manifest.plugin.name;
+        let core_bytes =
+            std::fs::read(&core).with_context(|| format!("failed to read `{core}`"))?;
+        let component = componentize::componentize(&core_bytes, &plugin.manifest, false)
+            .with_context(|| format!("failed to componentize `{name}`"))?;
+        Surface::of(&component.bytes)
+            .and_then(|s| s.check(&plugin.manifest))
+            .with_context(|| {
+                format!(
+                    "`{name}` does not match `{}`",
+                    plugin.manifest_path.display()
+                )
+            })?;
+
+        let component_path = out_dir.join(format!("{name}.wasm"));
+        let wit_path = out_dir.join(format!("{name}.wit"));
+        fs_util::write_atomic(&component_path, &component.bytes)?;
+        fs_util::write_atomic(&wit_path, component.wit.as_bytes())?;
+        let sha256 = hex(&Sha256::digest(&component.bytes));
+        built.push(Built {
+            package: plugin.package.name.to_string(),
+            manifest: plugin.manifest,
+            manifest_path: plugin.manifest_path,
+            component_path,
+            wit_path,
+            component,
+            sha256,
+        });
+    }
+    Ok(built)
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,3 @@
+//! What the commands do, as library functions.
+
+pub mod build;

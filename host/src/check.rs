@@ -1,0 +1,168 @@
+//! What a component imports and exports, checked against its manifest.
+//!
+//! `cargo ferrite-plugin build` runs these checks on what it builds, and the
+//! host runs them again on whatever it loads: the host never trusts a manifest
+//! it has not checked against the component.
+
+use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
+
+use crate::manifest::{self, Manifest};
+
+/// The import and export names of a component, decoded from its type.
+#[derive(Debug, Clone)]
+pub struct Surface {
+    /// Imported instances (`ferrite:plugin/kv@0.1.0`) and functions, by name.
+    pub imports: Vec<String>,
+    /// Exported functions, by WIT name (`validate-email`).
+    pub functions: Vec<String>,
+    /// The decoded component type, for printing and type lookups.
+    pub resolve: Resolve,
+    /// The component's world in `resolve`.
+    pub world: WorldId,
+}
+
+/// Why a component cannot be used with its manifest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// Not a decodable component.
+    #[error("not a valid WebAssembly component: {0}")]
+    Invalid(String),
+    /// An import the manifest does not grant.
+    #[error(
+        "the component imports `{import}`, which needs the `{permission}` permission: set `{permission} = true` under `[permissions]` in plugin.toml"
+    )]
+    NotGranted {
+        /// The imported interface.
+        import: String,
+        /// The permission that grants it.
+        permission: &'static str,
+    },
+    /// An import no plugin may have.
+    #[error(
+        "the component imports `{0}`, which no Ferrite plugin may import: a plugin imports only `ferrite:plugin/*` (build it for `wasm32-unknown-unknown`, without WASI)"
+    )]
+    Forbidden(String),
+    /// An export the manifest does not list.
+    #[error(
+        "the component exports `{0}`, which plugin.toml does not list: add \"{0}\" to `functions` under `[exports]`"
+    )]
+    Unlisted(String),
+    /// A listed export the component lacks.
+    #[error(
+        "plugin.toml lists `{0}` under `[exports]`, but the component does not export it: annotate a function with `#[ferrite_plugin::function]`, or remove the name"
+    )]
+    Missing(String),
+}
+
+/// The permission an imported interface needs: `Ok(None)` if always granted,
+/// `Err(())` if no plugin may import it.
+fn permission_for(import: &str) -> Result<Option<&'static str>, ()> {
+    let Some(rest) = import.strip_prefix("ferrite:plugin/") else {
+        return Err(());
+    };
+    let (iface, version) = rest.split_once('@').unwrap_or((rest, ""));
+    if !(version.is_empty() || version.starts_with("0.1.")) {
+        return Err(());
+    }
+    match iface {
+        "kv" => Ok(Some("keys")),
+        "log" | "config" | "clock" | "runtime" | "types" => Ok(None),
+        _ => Err(()),
+    }
+}
+
+/// Whether an export is one of the SDK's test entry points, not a function.
+pub fn is_test_export(name: &str) -> bool {
+    name.starts_with("ferrite-test-")
+}
+
+impl Surface {
+    /// Decodes the imports and exports of a component.
+    pub fn of(component: &[u8]) -> Result<Surface, CheckError> {
+        let decoded = wit_parser::decoding::decode(component)
+            .map_err(|e| CheckError::Invalid(format!("{e:#}")))?;
+        let wit_parser::decoding::DecodedWasm::Component(resolve, world) = decoded else {
+            return Err(CheckError::Invalid(
+                "this is a WIT package, not a component; run `cargo ferrite-plugin build`".into(),
+            ));
+        };
+        let w = &resolve.worlds[world];
+        let mut imports = Vec::new();
+        for (key, item) in &w.imports {
+            match item {
+                WorldItem::Interface { .. } | WorldItem::Function(_) => {
+                    imports.push(resolve.name_world_key(key))
+                }
+                WorldItem::Type { .. } => {}
+            }
+        }
+        let mut functions = Vec::new();
+        for (key, item) in &w.exports {
+            match (key, item) {
+                (WorldKey::Name(name), WorldItem::Function(_)) => functions.push(name.clone()),
+                _ => functions.push(resolve.name_world_key(key)),
+            }
+        }
+        Ok(Surface {
+            imports,
+            functions,
+            resolve,
+            world,
+        })
+    }
+
+    /// Checks every import against the manifest's permissions.
+    pub fn check_permissions(&self, manifest: &Manifest) -> Result<(), CheckError> {
+        for import in &self.imports {
+            match permission_for(import) {
+                Ok(None) => {}
+                Ok(Some("keys")) if manifest.permissions.keys => {}
+                Ok(Some(permission)) => {
+                    return Err(CheckError::NotGranted {
+                        import: import.clone(),
+                        permission,
+                    });
+                }
+                Err(()) => return Err(CheckError::Forbidden(import.clone())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the exported functions are exactly those the manifest lists
+    /// (test entry points aside).
+    pub fn check_exports(&self, manifest: &Manifest) -> Result<(), CheckError> {
+        for f in self.functions.iter().filter(|f| !is_test_export(f)) {
+            let user = manifest::user_name(f);
+            if !manifest.exports.functions.contains(&user) {
+                return Err(CheckError::Unlisted(user));
+            }
+        }
+        for listed in &manifest.exports.functions {
+            if !self.functions.contains(&manifest::wit_name(listed)) {
+                return Err(CheckError::Missing(listed.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Both checks.
+    pub fn check(&self, manifest: &Manifest) -> Result<(), CheckError> {
+        self.check_permissions(manifest)?;
+        self.check_exports(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn it_grants_only_ferrite_interfaces() {
+        assert_eq!(permission_for("ferrite:plugin/log@0.1.0"), Ok(None));
+        assert_eq!(permission_for("ferrite:plugin/kv@0.1.0"), Ok(Some("keys")));
+        assert_eq!(permission_for("ferrite:plugin/kv@0.2.0"), Err(()));
+        assert_eq!(permission_for("ferrite:plugin/net@0.1.0"), Err(()));
+        assert_eq!(permission_for("wasi:filesystem/types@0.2.0"), Err(()));
+    }
+}

@@ -1,0 +1,148 @@
+//! Write Ferrite plugins as plain Rust functions.
+//!
+//! A Ferrite plugin is a WebAssembly component that the Ferrite server runs
+//! sandboxed, with CPU, memory and permission limits. With this crate you write
+//! ordinary Rust; `cargo ferrite-plugin build` turns it into that component,
+//! deriving its WIT interface from your signatures.
+//!
+//! ```
+//! use ferrite_plugin::prelude::*;
+//!
+//! /// A point on the globe, in degrees.
+//! #[derive(Record)]
+//! pub struct Point {
+//!     pub lat: f64,
+//!     pub lon: f64,
+//! }
+//!
+//! /// Whether `p` lies north of the equator.
+//! #[ferrite_plugin::function]
+//! pub fn northern(p: Point) -> bool {
+//!     p.lat > 0.0
+//! }
+//!
+//! /// Counts a visit in the keyspace (needs `keys = true` in plugin.toml).
+//! #[ferrite_plugin::function]
+//! pub fn visit(page: String) -> Result<i64, PluginError> {
+//!     kv::incr_by(format!("visits:{page}"), 1)
+//! }
+//!
+//! // Annotated functions stay ordinary Rust functions.
+//! assert!(northern(Point { lat: 48.8, lon: 2.3 }));
+//! ```
+//!
+//! The component exports `northern: func(p: point) -> bool` and
+//! `visit: func(page: string) -> result<s64, error>`, with `record point`
+//! declared in its world.
+//!
+//! # Types
+//!
+//! | Rust | WIT |
+//! |---|---|
+//! | `bool`, `char` | `bool`, `char` |
+//! | `u8` `u16` `u32` `u64` | `u8` `u16` `u32` `u64` |
+//! | `i8` `i16` `i32` `i64` | `s8` `s16` `s32` `s64` |
+//! | `f32`, `f64` | `f32`, `f64` |
+//! | `String`, `&str` (parameters) | `string` |
+//! | `Vec<T>`, `&[T]` (parameters) | `list<T>` |
+//! | `Option<T>` | `option<T>` |
+//! | `Result<T, E>`, `Result<(), E>` | `result<T, E>`, `result<_, E>` |
+//! | `(A, B, ...)` (up to 12) | `tuple<A, B, ...>` |
+//! | `()` as a return type | no result |
+//! | struct with `#[derive(Record)]` | `record` |
+//! | enum with `#[derive(Enum)]`, no data | `enum` |
+//! | enum with `#[derive(Enum)]`, cases with one value | `variant` |
+//! | [`PluginError`] | `ferrite:plugin/types.error` |
+//!
+//! Names become kebab-case (`max_len` → `max-len`, `GeoPoint` → `geo-point`);
+//! doc comments carry into the WIT. Types may live in any module of the crate.
+//!
+//! # Host API
+//!
+//! [`log`], [`kv`], [`config`] and [`clock`] are plain functions. `kv` needs
+//! `keys = true` in `plugin.toml`; the others are always permitted. A plugin
+//! imports nothing else: no WASI, no filesystem, no network.
+//!
+//! # Panics
+//!
+//! A panic in a plugin function traps the call; the host reports the panic's
+//! message and location with the error.
+
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+pub mod abi;
+#[rustfmt::skip]
+mod bindings;
+pub mod clock;
+pub mod config;
+mod error;
+pub mod kv;
+pub mod log;
+#[doc(hidden)]
+pub mod meta;
+mod rt;
+mod types;
+
+pub use error::PluginError;
+pub use types::{WitPayload, WitType};
+
+/// Exports a function from the plugin's component.
+///
+/// The export's WIT name is the function's name in kebab-case; its parameter
+/// and result types are derived from the Rust signature (see the [crate
+/// docs](crate#types)). Rename it with `#[ferrite_plugin::function(name = "...")]`.
+/// The function itself is left as it is, so Rust code and native tests can
+/// call it directly.
+///
+/// ```
+/// /// Adds two numbers.
+/// #[ferrite_plugin::function(name = "add")]
+/// fn plus(a: u32, b: u32) -> u32 {
+///     a + b
+/// }
+/// assert_eq!(plus(2, 3), 5);
+/// ```
+pub use ferrite_plugin_macros::function;
+
+/// Maps a struct with named fields to a WIT `record`.
+///
+/// Every field's type must itself map to WIT. Field names become kebab-case;
+/// rename a field or the record with `#[ferrite_plugin(name = "...")]`.
+///
+/// ```
+/// #[derive(ferrite_plugin::Record)]
+/// struct Window {
+///     /// Requests allowed per window.
+///     limit: u32,
+///     window_ms: u64,
+/// }
+/// ```
+pub use ferrite_plugin_macros::Record;
+
+/// Maps an enum to a WIT `enum` (no case carries data) or `variant` (some do).
+///
+/// A case carries at most one value; use a tuple or a record for more.
+///
+/// ```
+/// #[derive(ferrite_plugin::Enum)]
+/// enum Unit { Meters, Kilometers }
+///
+/// #[derive(ferrite_plugin::Enum)]
+/// enum Shape { Circle(f64), Square(f64), Empty }
+/// ```
+pub use ferrite_plugin_macros::Enum;
+
+/// What most plugins need: `use ferrite_plugin::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Enum, PluginError, Record, clock, config, kv, log};
+}
+
+/// Support code for the macros' expansions. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::abi::*;
+    pub use crate::meta::*;
+    pub use crate::rt::*;
+    pub use crate::types::{WitPayload, WitType, assert_wit_payload, assert_wit_type};
+}
