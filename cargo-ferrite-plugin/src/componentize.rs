@@ -122,6 +122,8 @@ pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Com
     if !tests {
         exports.retain(|e| e.kind == ExportKind::Function);
     }
+    // The linker orders the entries as it likes; the component should not.
+    exports.sort_by(|a, b| a.wit_name.cmp(&b.wit_name));
     if exports.iter().all(|e| e.kind != ExportKind::Function) {
         bail!(
             "`{}` exports no functions: annotate at least one with `#[ferrite_plugin::function]`",
@@ -204,6 +206,7 @@ pub fn print_wit(component: &[u8], manifest: &Manifest, exports: &[Export]) -> R
         }
     }
     attach_type_docs(&mut resolve, world, exports);
+    attach_host_docs(&mut resolve)?;
     let mut printer = wit_component::WitPrinter::default();
     let nested: Vec<_> = resolve
         .packages
@@ -213,6 +216,66 @@ pub fn print_wit(component: &[u8], manifest: &Manifest, exports: &[Export]) -> R
         .collect();
     printer.print(&resolve, pkg_id, &nested)?;
     Ok(printer.output.to_string())
+}
+
+/// Copies the docs of the `ferrite:plugin` package's interfaces, types and
+/// functions from its WIT source onto the decoded component's copies.
+fn attach_host_docs(resolve: &mut Resolve) -> Result<()> {
+    let mut host = Resolve::default();
+    let host_pkg = host.push_str("ferrite-plugin.wit", HOST_WIT)?;
+    let host_name = host.packages[host_pkg].name.clone();
+    let Some(pkg) = resolve
+        .packages
+        .iter()
+        .find(|(_, p)| p.name == host_name)
+        .map(|(id, _)| id)
+    else {
+        return Ok(());
+    };
+    let ifaces: Vec<_> = resolve.packages[pkg]
+        .interfaces
+        .iter()
+        .map(|(n, id)| (n.clone(), *id))
+        .collect();
+    for (name, id) in ifaces {
+        let Some(&src_id) = host.packages[host_pkg].interfaces.get(&name) else {
+            continue;
+        };
+        let src = &host.interfaces[src_id];
+        resolve.interfaces[id].docs = src.docs.clone();
+        for (fname, f) in resolve.interfaces[id].functions.iter_mut() {
+            if let Some(s) = src.functions.get(fname) {
+                f.docs = s.docs.clone();
+            }
+        }
+        let types: Vec<_> = resolve.interfaces[id]
+            .types
+            .iter()
+            .map(|(n, t)| (n.clone(), *t))
+            .collect();
+        for (tname, tid) in types {
+            let Some(&sid) = src.types.get(&tname) else {
+                continue;
+            };
+            let s = &host.types[sid];
+            let t = &mut resolve.types[tid];
+            t.docs = s.docs.clone();
+            match (&mut t.kind, &s.kind) {
+                (wit_parser::TypeDefKind::Variant(v), wit_parser::TypeDefKind::Variant(sv)) => {
+                    for (c, sc) in v.cases.iter_mut().zip(&sv.cases) {
+                        c.docs = sc.docs.clone();
+                    }
+                }
+                (wit_parser::TypeDefKind::Enum(e), wit_parser::TypeDefKind::Enum(se)) => {
+                    for (c, sc) in e.cases.iter_mut().zip(&se.cases) {
+                        c.docs = sc.docs.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Copies the docs of records, enums and variants (and their fields and cases)

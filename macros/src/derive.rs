@@ -121,7 +121,7 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
     let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
     let abi = |f: &Field, item: TokenStream| {
         let ty = &f.ty;
-        quote_spanned!(ty.span()=> <#ty as #fp::Abi>::#item)
+        quote_spanned!(ty.span()=> <#ty as #fp::WitType>::#item)
     };
     let flats: Vec<_> = fields.iter().map(|f| abi(f, quote!(FLAT))).collect();
     let layouts: Vec<_> = fields
@@ -148,7 +148,7 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
         .map(|(i, f)| {
             let id = &f.ident;
             let ty = &f.ty;
-            quote_spanned!(ty.span()=> <#ty as #fp::Abi>::store(#id, ptr.add(#fp::field_offset(&Self::__FIELDS, #i)));)
+            quote_spanned!(ty.span()=> <#ty as #fp::WitType>::store(#id, ptr.add(#fp::field_offset(&Self::__FIELDS, #i)));)
         })
         .collect();
     let lowers: Vec<_> = fields
@@ -156,7 +156,7 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
         .map(|f| {
             let id = &f.ident;
             let ty = &f.ty;
-            quote_spanned!(ty.span()=> <#ty as #fp::Abi>::lower(#id, out);)
+            quote_spanned!(ty.span()=> <#ty as #fp::WitType>::lower(#id, out);)
         })
         .collect();
     let meta_fields: Vec<_> = fields
@@ -175,20 +175,16 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
             const __FIELDS: [(usize, usize); #n] = [#(#layouts),*];
         }
 
+        // SAFETY: a record is its fields in order: their flat values concatenated,
+        // and in memory each at its aligned offset.
         #[automatically_derived]
-        impl #fp::WitType for #ident {
+        unsafe impl #fp::WitType for #ident {
             const TY: &'static #fp::Ty = &#fp::Ty::Def(&#fp::TypeDef {
                 wit_name: #wit_name,
                 rust_path: ::core::concat!(::core::module_path!(), #rust_path),
                 docs: #docs,
                 kind: #fp::DefKind::Record(&[#(#meta_fields),*]),
             });
-        }
-
-        // SAFETY: a record is its fields in order: their flat values concatenated,
-        // and in memory each at its aligned offset.
-        #[automatically_derived]
-        unsafe impl #fp::Abi for #ident {
             const FLAT: #fp::Flat = #fp::Flat::all(&[#(#flats),*]);
             const SIZE: usize = #fp::record_layout(&Self::__FIELDS).0;
             const ALIGN: usize = #fp::record_layout(&Self::__FIELDS).1;
@@ -307,7 +303,7 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
         .map(|c| {
             let (name, docs) = (&c.name, &c.docs);
             let ty = match &c.payload {
-                Some(t) => quote_spanned!(t.span()=> ::core::option::Option::Some(<#t as #fp::WitType>::TY)),
+                Some(t) => quote_spanned!(t.span()=> <#t as #fp::WitPayload>::TY),
                 None => quote!(::core::option::Option::None),
             };
             quote!(#fp::Case { name: #name, docs: #docs, ty: #ty })
@@ -371,7 +367,7 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
             let (pat, t, v) = (pattern(c), payload(c), value(c));
             quote_spanned!(span_of(c)=> #pat => {
                 #fp::store_discriminant(ptr, #n, #d);
-                <#t as #fp::Abi>::store(#v, ptr.add(Self::__LAYOUT.2));
+                <#t as #fp::WitPayload>::store(#v, ptr.add(Self::__LAYOUT.2));
             })
         })
         .collect();
@@ -382,7 +378,7 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
             let t = payload(c);
             let built = build(
                 c,
-                quote_spanned!(span_of(c)=> <#t as #fp::Abi>::load(ptr.add(Self::__LAYOUT.2))),
+                quote_spanned!(span_of(c)=> <#t as #fp::WitPayload>::load(ptr.add(Self::__LAYOUT.2))),
             );
             quote!(#d => #built,)
         })
@@ -391,14 +387,14 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
         .iter()
         .map(|c| {
             let t = payload(c);
-            quote_spanned!(span_of(c)=> <#t as #fp::Abi>::FLAT)
+            quote_spanned!(span_of(c)=> <#t as #fp::WitPayload>::FLAT)
         })
         .collect();
     let layouts: Vec<_> = cases
         .iter()
         .map(|c| {
             let t = payload(c);
-            quote_spanned!(span_of(c)=> (<#t as #fp::Abi>::SIZE, <#t as #fp::Abi>::ALIGN))
+            quote_spanned!(span_of(c)=> (<#t as #fp::WitPayload>::SIZE, <#t as #fp::WitPayload>::ALIGN))
         })
         .collect();
     let what = if is_variant {
@@ -415,21 +411,17 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
             const __LAYOUT: (usize, usize, usize) = #fp::variant_layout(&[#(#layouts),*]);
         }
 
+        // SAFETY: an enum or variant is a discriminant followed by the case's
+        // payload: flat, the join of every case's flat values; in memory, at the
+        // offset past the discriminant aligned for the largest payload.
         #[automatically_derived]
-        impl #fp::WitType for #ident {
+        unsafe impl #fp::WitType for #ident {
             const TY: &'static #fp::Ty = &#fp::Ty::Def(&#fp::TypeDef {
                 wit_name: #wit_name,
                 rust_path: ::core::concat!(::core::module_path!(), #rust_path),
                 docs: #docs,
                 kind: #fp::DefKind::#kind(&[#(#meta_cases),*]),
             });
-        }
-
-        // SAFETY: an enum or variant is a discriminant followed by the case's
-        // payload: flat, the join of every case's flat values; in memory, at the
-        // offset past the discriminant aligned for the largest payload.
-        #[automatically_derived]
-        unsafe impl #fp::Abi for #ident {
             const FLAT: #fp::Flat = #fp::Flat::variant(&[#(#flats),*]);
             const SIZE: usize = Self::__LAYOUT.0;
             const ALIGN: usize = Self::__LAYOUT.1;

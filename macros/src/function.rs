@@ -226,8 +226,8 @@ fn glue(e: &Export<'_>) -> TokenStream {
 
     // Every type-dependent expression carries the user's span, so that a type
     // without a WIT mapping is reported at the type.
-    let abi =
-        |ty: &Type, span: Span, item: TokenStream| quote_spanned!(span=> <#ty as #fp::Abi>::#item);
+    let abi = |ty: &Type, span: Span, item: TokenStream| quote_spanned!(span=> <#ty as #fp::WitType>::#item);
+    let ret_abi = |item: TokenStream| quote_spanned!(ret_span=> <#ret as #fp::WitPayload>::#item);
     let flats: Vec<_> = e
         .params
         .iter()
@@ -266,14 +266,6 @@ fn glue(e: &Export<'_>) -> TokenStream {
         .zip(&vars)
         .map(|(p, v)| if p.borrowed { quote!(&#v) } else { quote!(#v) })
         .collect();
-    let checks: Vec<_> = e
-        .params
-        .iter()
-        .map(|p| {
-            let ty = &p.owned;
-            quote_spanned!(p.span=> #fp::assert_wit_type::<#ty>();)
-        })
-        .collect();
     let slots: Vec<_> = (0..16).map(|i| format_ident!("p{i}")).collect();
     let slot_indices = 0..16usize;
     let meta_params: Vec<_> = e
@@ -286,10 +278,9 @@ fn glue(e: &Export<'_>) -> TokenStream {
             quote!(#fp::Param { name: #name, ty: #wit })
         })
         .collect();
-    let ret_ty = quote_spanned!(ret_span=> <#ret as #fp::WitPayload>::TY);
-    let ret_check = quote_spanned!(ret_span=> #fp::assert_wit_payload::<#ret>(););
-    let ret_flat = abi(ret, ret_span, quote!(FLAT));
-    let ret_size = abi(ret, ret_span, quote!(SIZE));
+    let ret_ty = ret_abi(quote!(TY));
+    let ret_flat = ret_abi(quote!(FLAT));
+    let ret_size = ret_abi(quote!(SIZE));
     let rust_path = format!("::{fn_ident}");
 
     let post = (!is_scalar(ret)).then(|| {
@@ -304,9 +295,11 @@ fn glue(e: &Export<'_>) -> TokenStream {
     });
 
     // Two exports with one WIT name define this macro twice: a compile error at
-    // both functions on every target, before the linker would see two symbols.
+    // both functions on every target, before the linker would see two symbols,
+    // whose text ("the name `two_plugin_functions_export_...` is defined multiple
+    // times") says what is wrong.
     let guard = format_ident!(
-        "__ferrite_plugin_export_named_{}",
+        "two_plugin_functions_export_the_wit_name_{}",
         wit_name.replace('-', "_"),
         span = e.wit_name.span
     );
@@ -318,11 +311,6 @@ fn glue(e: &Export<'_>) -> TokenStream {
 
         #[allow(non_snake_case, non_upper_case_globals, dead_code, improper_ctypes_definitions, unused_mut, unused_variables, clippy::all)]
         const _: () = {
-            fn __checks() {
-                #(#checks)*
-                #ret_check
-            }
-
             const __PARAMS: #fp::Flat = #fp::Flat::all(&[#(#flats),*]);
             const __SIG: #fp::Flat = __PARAMS.params();
             const __SPILL: bool = __PARAMS.overflows();

@@ -1,11 +1,13 @@
 //! The canonical ABI, as trait impls: how each Rust type crosses the component boundary.
 //!
-//! Every type a plugin function takes or returns implements [`Abi`]. Its
-//! associated consts describe the type's canonical-ABI shape (its flattened core
-//! types, its size and alignment in linear memory), and its methods move a value
-//! in and out of flat core values and linear memory. The `#[function]` macro only
-//! ever names `<T as Abi>::...`, so rustc resolves `T` wherever it is declared:
-//! this is how one attribute knows the layout of a record it cannot see.
+//! Every type a plugin function takes or returns implements
+//! [`WitType`](crate::WitType), whose associated consts describe the type's
+//! canonical-ABI shape (its flattened core types, its size and alignment in
+//! linear memory) and whose methods move a value in and out of flat core values
+//! and linear memory. This module holds the machinery those impls and the
+//! generated glue share. The `#[function]` macro only ever names
+//! `<T as WitType>::...`, so rustc resolves `T` wherever it is declared: this is
+//! how one attribute knows the layout of a record it cannot see.
 //!
 //! Flat values travel as `u64` bit containers: an `i32` as its zero-extended
 //! bits, an `f32` as its bit pattern, and so on. The canonical ABI's coercions
@@ -15,6 +17,8 @@
 
 use core::mem::MaybeUninit;
 use std::alloc::Layout;
+
+use crate::types::{WitPayload, WitType};
 
 /// No core value: an unused slot.
 pub const NONE: u8 = 0;
@@ -411,164 +415,7 @@ impl<'a> Lift<'a> {
     }
 }
 
-/// How a type crosses the component boundary under the canonical ABI.
-///
-/// # Safety
-///
-/// `FLAT`, `SIZE` and `ALIGN` must describe the canonical-ABI shape of the WIT
-/// type the implementor maps to, and the methods must read and write exactly
-/// that shape: the host trusts it, and wit-component checks only the flattened
-/// signatures. `lift` and `load` take ownership of any memory the value points
-/// to; `lower` and `store` hand ownership of the value's memory to the reader.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot cross the plugin boundary",
-    label = "`{Self}` has no WIT type",
-    note = "derive one: `#[derive(ferrite_plugin::Record)]` on a struct with named fields, `#[derive(ferrite_plugin::Enum)]` on an enum"
-)]
-pub unsafe trait Abi: Sized {
-    /// Flattened core types.
-    const FLAT: Flat;
-    /// Size in linear memory, in bytes.
-    const SIZE: usize;
-    /// Alignment in linear memory, in bytes.
-    const ALIGN: usize;
-    /// Whether a list of this type has the same memory layout as a Rust slice of
-    /// it, with every bit pattern valid, so lists move without copying.
-    const DIRECT: bool = false;
-
-    /// Writes the value's flat values.
-    fn lower(self, out: &mut Lower);
-    /// Reads a value from flat values.
-    ///
-    /// # Safety
-    ///
-    /// The values must be a lowering of this type; any pointers among them must
-    /// be owned allocations of the global allocator.
-    unsafe fn lift(src: &mut Lift<'_>) -> Self;
-    /// Writes the value at `ptr` in its memory layout.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be valid for `SIZE` bytes and aligned to `ALIGN`.
-    unsafe fn store(self, ptr: *mut u8);
-    /// Reads a value stored at `ptr`, taking ownership of what it points to.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must hold a value of this type in its memory layout whose pointers
-    /// are owned allocations of the global allocator.
-    unsafe fn load(ptr: *const u8) -> Self;
-}
-
-// `()` has no flat values and no bytes: it is the empty payload of a result
-// (`result<_, E>`) and a function that returns nothing.
-unsafe impl Abi for () {
-    const FLAT: Flat = Flat::EMPTY;
-    const SIZE: usize = 0;
-    const ALIGN: usize = 1;
-    #[inline(always)]
-    fn lower(self, _: &mut Lower) {}
-    #[inline(always)]
-    unsafe fn lift(_: &mut Lift<'_>) -> Self {}
-    #[inline(always)]
-    unsafe fn store(self, _: *mut u8) {}
-    #[inline(always)]
-    unsafe fn load(_: *const u8) -> Self {}
-}
-
-macro_rules! primitive {
-    ($($t:ty => $flat:ident, $direct:expr, |$v:ident| $to:expr, |$b:ident| $from:expr;)*) => {$(
-        unsafe impl Abi for $t {
-            const FLAT: Flat = Flat::one($flat);
-            const SIZE: usize = core::mem::size_of::<$t>();
-            const ALIGN: usize = core::mem::align_of::<$t>();
-            const DIRECT: bool = $direct;
-            #[inline(always)]
-            fn lower(self, out: &mut Lower) {
-                let $v = self;
-                out.push($to);
-            }
-            #[inline(always)]
-            unsafe fn lift(src: &mut Lift<'_>) -> Self {
-                let $b = src.pop();
-                $from
-            }
-            #[inline(always)]
-            unsafe fn store(self, ptr: *mut u8) {
-                // SAFETY: the caller gives a pointer valid and aligned for `SIZE` bytes.
-                unsafe { ptr.cast::<$t>().write(self) }
-            }
-            #[inline(always)]
-            unsafe fn load(ptr: *const u8) -> Self {
-                // SAFETY: as for `store`; every bit pattern is a valid `$t`.
-                unsafe { ptr.cast::<$t>().read() }
-            }
-        }
-    )*};
-}
-
-primitive! {
-    u8 => I32, true, |v| v as u64, |b| b as u8;
-    i8 => I32, true, |v| v as i32 as u32 as u64, |b| b as u8 as i8;
-    u16 => I32, true, |v| v as u64, |b| b as u16;
-    i16 => I32, true, |v| v as i32 as u32 as u64, |b| b as u16 as i16;
-    u32 => I32, true, |v| v as u64, |b| b as u32;
-    i32 => I32, true, |v| v as u32 as u64, |b| b as u32 as i32;
-    u64 => I64, true, |v| v, |b| b;
-    i64 => I64, true, |v| v as u64, |b| b as i64;
-    f32 => F32, true, |v| v.to_bits() as u64, |b| f32::from_bits(b as u32);
-    f64 => F64, true, |v| v.to_bits(), |b| f64::from_bits(b);
-}
-
-unsafe impl Abi for bool {
-    const FLAT: Flat = Flat::one(I32);
-    const SIZE: usize = 1;
-    const ALIGN: usize = 1;
-    #[inline(always)]
-    fn lower(self, out: &mut Lower) {
-        out.push(self as u64);
-    }
-    #[inline(always)]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        src.pop() as u32 != 0
-    }
-    #[inline(always)]
-    unsafe fn store(self, ptr: *mut u8) {
-        // SAFETY: the caller gives a pointer valid for one byte.
-        unsafe { ptr.write(self as u8) }
-    }
-    #[inline(always)]
-    unsafe fn load(ptr: *const u8) -> Self {
-        // SAFETY: as for `store`. Any non-zero byte is `true`, as the canonical ABI says.
-        unsafe { ptr.read() != 0 }
-    }
-}
-
-unsafe impl Abi for char {
-    const FLAT: Flat = Flat::one(I32);
-    const SIZE: usize = 4;
-    const ALIGN: usize = 4;
-    #[inline(always)]
-    fn lower(self, out: &mut Lower) {
-        out.push(self as u64);
-    }
-    #[inline(always)]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        to_char(src.pop() as u32)
-    }
-    #[inline(always)]
-    unsafe fn store(self, ptr: *mut u8) {
-        // SAFETY: the caller gives a pointer valid and aligned for 4 bytes.
-        unsafe { ptr.cast::<u32>().write(self as u32) }
-    }
-    #[inline(always)]
-    unsafe fn load(ptr: *const u8) -> Self {
-        // SAFETY: as for `store`.
-        to_char(unsafe { ptr.cast::<u32>().read() })
-    }
-}
-
-fn to_char(code: u32) -> char {
+pub(crate) fn to_char(code: u32) -> char {
     match char::from_u32(code) {
         Some(c) => c,
         None => invalid("a `char` that is not a Unicode scalar value"),
@@ -607,14 +454,14 @@ pub unsafe fn read_u32(ptr: *const u8, offset: usize) -> u32 {
 
 /// Gives up a vector's memory as the canonical `(pointer, length)` of a list.
 #[inline]
-pub fn list_into_raw<T: Abi>(list: Vec<T>) -> (u32, u32) {
+pub fn list_into_raw<T: WitType>(list: Vec<T>) -> (u32, u32) {
     let len = list.len();
-    if T::DIRECT {
+    if <T as WitType>::DIRECT {
         let ptr = Box::into_raw(list.into_boxed_slice()).cast::<u8>();
         return (ptr as usize as u32, len as u32);
     }
     if len == 0 {
-        return (T::ALIGN as u32, 0);
+        return (<T as WitType>::ALIGN as u32, 0);
     }
     let layout = list_layout::<T>(len);
     // SAFETY: `layout` has a non-zero size (every WIT type takes at least one byte).
@@ -624,7 +471,7 @@ pub fn list_into_raw<T: Abi>(list: Vec<T>) -> (u32, u32) {
     }
     for (i, item) in list.into_iter().enumerate() {
         // SAFETY: `base` holds `len` elements of `SIZE` bytes at `ALIGN`.
-        unsafe { item.store(base.add(i * T::SIZE)) };
+        unsafe { <T as WitType>::store(item, base.add(i * <T as WitType>::SIZE)) };
     }
     (base as usize as u32, len as u32)
 }
@@ -633,13 +480,13 @@ pub fn list_into_raw<T: Abi>(list: Vec<T>) -> (u32, u32) {
 ///
 /// # Safety
 ///
-/// `ptr` must be an allocation of `len * T::SIZE` bytes at `T::ALIGN` from the
+/// `ptr` must be an allocation of `len * <T as WitType>::SIZE` bytes at `<T as WitType>::ALIGN` from the
 /// global allocator (or dangling when that is zero), holding `len` stored values.
 #[inline]
-pub unsafe fn list_from_raw<T: Abi>(ptr: u32, len: u32) -> Vec<T> {
+pub unsafe fn list_from_raw<T: WitType>(ptr: u32, len: u32) -> Vec<T> {
     let ptr = ptr as usize as *mut u8;
     let len = len as usize;
-    if T::DIRECT {
+    if <T as WitType>::DIRECT {
         // SAFETY: the layout of `T` in memory is its canonical layout, and the
         // allocation was made for exactly `len` of them.
         return unsafe { Vec::from_raw_parts(ptr.cast::<T>(), len, len) };
@@ -650,76 +497,17 @@ pub unsafe fn list_from_raw<T: Abi>(ptr: u32, len: u32) -> Vec<T> {
     let mut out = Vec::with_capacity(len);
     for i in 0..len {
         // SAFETY: guaranteed by the caller.
-        out.push(unsafe { T::load(ptr.add(i * T::SIZE)) });
+        out.push(unsafe { <T as WitType>::load(ptr.add(i * <T as WitType>::SIZE)) });
     }
     // SAFETY: the allocation was made with this layout.
     unsafe { std::alloc::dealloc(ptr, list_layout::<T>(len)) };
     out
 }
 
-fn list_layout<T: Abi>(len: usize) -> Layout {
-    match Layout::from_size_align(len * T::SIZE, T::ALIGN) {
+fn list_layout<T: WitType>(len: usize) -> Layout {
+    match Layout::from_size_align(len * <T as WitType>::SIZE, <T as WitType>::ALIGN) {
         Ok(layout) => layout,
         Err(_) => invalid("a list too large for memory"),
-    }
-}
-
-unsafe impl<T: Abi> Abi for Vec<T> {
-    const FLAT: Flat = Flat::two(I32, I32);
-    const SIZE: usize = 8;
-    const ALIGN: usize = 4;
-    #[inline]
-    fn lower(self, out: &mut Lower) {
-        let (ptr, len) = list_into_raw(self);
-        out.push(ptr as u64);
-        out.push(len as u64);
-    }
-    #[inline]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        let ptr = src.pop() as u32;
-        let len = src.pop() as u32;
-        // SAFETY: guaranteed by the caller of `lift`.
-        unsafe { list_from_raw(ptr, len) }
-    }
-    #[inline]
-    unsafe fn store(self, ptr: *mut u8) {
-        let (p, len) = list_into_raw(self);
-        // SAFETY: the caller gives 8 bytes at 4-alignment.
-        unsafe {
-            write_u32(ptr, 0, p);
-            write_u32(ptr, 4, len);
-        }
-    }
-    #[inline]
-    unsafe fn load(ptr: *const u8) -> Self {
-        // SAFETY: guaranteed by the caller of `load`.
-        unsafe { list_from_raw(read_u32(ptr, 0), read_u32(ptr, 4)) }
-    }
-}
-
-unsafe impl Abi for String {
-    const FLAT: Flat = Flat::two(I32, I32);
-    const SIZE: usize = 8;
-    const ALIGN: usize = 4;
-    #[inline]
-    fn lower(self, out: &mut Lower) {
-        self.into_bytes().lower(out)
-    }
-    #[inline]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        // SAFETY: the host lowers strings as UTF-8 (the component's string
-        // encoding), so the bytes are valid UTF-8.
-        unsafe { String::from_utf8_unchecked(Vec::<u8>::lift(src)) }
-    }
-    #[inline]
-    unsafe fn store(self, ptr: *mut u8) {
-        // SAFETY: as for `Vec<u8>`.
-        unsafe { self.into_bytes().store(ptr) }
-    }
-    #[inline]
-    unsafe fn load(ptr: *const u8) -> Self {
-        // SAFETY: as for `lift`.
-        unsafe { String::from_utf8_unchecked(Vec::<u8>::load(ptr)) }
     }
 }
 
@@ -760,11 +548,11 @@ pub unsafe fn load_discriminant(ptr: *const u8, cases: usize) -> u32 {
 /// Lowers one case of a variant: its discriminant, its payload, and the zero
 /// padding up to the variant's joined width.
 #[inline(always)]
-pub fn lower_case<V: Abi, P: Abi>(out: &mut Lower, discriminant: u32, payload: P) {
+pub fn lower_case<V: WitType, P: WitPayload>(out: &mut Lower, discriminant: u32, payload: P) {
     out.push(discriminant as u64);
     let start = out.pos();
-    payload.lower(out);
-    out.seek(start + V::FLAT.len() - 1);
+    <P as WitPayload>::lower(payload, out);
+    out.seek(start + <V as WitType>::FLAT.len() - 1);
 }
 
 /// Lifts one case's payload of a variant whose discriminant was just read,
@@ -772,168 +560,14 @@ pub fn lower_case<V: Abi, P: Abi>(out: &mut Lower, discriminant: u32, payload: P
 ///
 /// # Safety
 ///
-/// As for [`Abi::lift`].
+/// As for [`WitType::lift`].
 #[inline(always)]
-pub unsafe fn lift_case<V: Abi, P: Abi>(src: &mut Lift<'_>) -> P {
+pub unsafe fn lift_case<V: WitType, P: WitPayload>(src: &mut Lift<'_>) -> P {
     let start = src.pos();
     // SAFETY: guaranteed by the caller.
-    let payload = unsafe { P::lift(src) };
-    src.seek(start + V::FLAT.len() - 1);
+    let payload = unsafe { <P as WitPayload>::lift(src) };
+    src.seek(start + <V as WitType>::FLAT.len() - 1);
     payload
-}
-
-unsafe impl<T: Abi> Abi for Option<T> {
-    const FLAT: Flat = Flat::variant(&[Flat::EMPTY, T::FLAT]);
-    const SIZE: usize = variant_layout(&[(0, 1), (T::SIZE, T::ALIGN)]).0;
-    const ALIGN: usize = variant_layout(&[(0, 1), (T::SIZE, T::ALIGN)]).1;
-    #[inline]
-    fn lower(self, out: &mut Lower) {
-        match self {
-            None => lower_case::<Self, ()>(out, 0, ()),
-            Some(v) => lower_case::<Self, T>(out, 1, v),
-        }
-    }
-    #[inline]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        // SAFETY: guaranteed by the caller.
-        unsafe {
-            match src.pop() as u32 {
-                0 => {
-                    lift_case::<Self, ()>(src);
-                    None
-                }
-                1 => Some(lift_case::<Self, T>(src)),
-                _ => invalid("an `option` discriminant out of range"),
-            }
-        }
-    }
-    #[inline]
-    unsafe fn store(self, ptr: *mut u8) {
-        let offset = variant_layout(&[(0, 1), (T::SIZE, T::ALIGN)]).2;
-        // SAFETY: the caller gives `SIZE` bytes at `ALIGN`.
-        unsafe {
-            match self {
-                None => store_discriminant(ptr, 2, 0),
-                Some(v) => {
-                    store_discriminant(ptr, 2, 1);
-                    v.store(ptr.add(offset));
-                }
-            }
-        }
-    }
-    #[inline]
-    unsafe fn load(ptr: *const u8) -> Self {
-        let offset = variant_layout(&[(0, 1), (T::SIZE, T::ALIGN)]).2;
-        // SAFETY: guaranteed by the caller.
-        unsafe {
-            match load_discriminant(ptr, 2) {
-                0 => None,
-                1 => Some(T::load(ptr.add(offset))),
-                _ => invalid("an `option` discriminant out of range"),
-            }
-        }
-    }
-}
-
-unsafe impl<T: Abi, E: Abi> Abi for Result<T, E> {
-    const FLAT: Flat = Flat::variant(&[T::FLAT, E::FLAT]);
-    const SIZE: usize = variant_layout(&[(T::SIZE, T::ALIGN), (E::SIZE, E::ALIGN)]).0;
-    const ALIGN: usize = variant_layout(&[(T::SIZE, T::ALIGN), (E::SIZE, E::ALIGN)]).1;
-    #[inline]
-    fn lower(self, out: &mut Lower) {
-        match self {
-            Ok(v) => lower_case::<Self, T>(out, 0, v),
-            Err(e) => lower_case::<Self, E>(out, 1, e),
-        }
-    }
-    #[inline]
-    unsafe fn lift(src: &mut Lift<'_>) -> Self {
-        // SAFETY: guaranteed by the caller.
-        unsafe {
-            match src.pop() as u32 {
-                0 => Ok(lift_case::<Self, T>(src)),
-                1 => Err(lift_case::<Self, E>(src)),
-                _ => invalid("a `result` discriminant out of range"),
-            }
-        }
-    }
-    #[inline]
-    unsafe fn store(self, ptr: *mut u8) {
-        let offset = variant_layout(&[(T::SIZE, T::ALIGN), (E::SIZE, E::ALIGN)]).2;
-        // SAFETY: the caller gives `SIZE` bytes at `ALIGN`.
-        unsafe {
-            match self {
-                Ok(v) => {
-                    store_discriminant(ptr, 2, 0);
-                    v.store(ptr.add(offset));
-                }
-                Err(e) => {
-                    store_discriminant(ptr, 2, 1);
-                    e.store(ptr.add(offset));
-                }
-            }
-        }
-    }
-    #[inline]
-    unsafe fn load(ptr: *const u8) -> Self {
-        let offset = variant_layout(&[(T::SIZE, T::ALIGN), (E::SIZE, E::ALIGN)]).2;
-        // SAFETY: guaranteed by the caller.
-        unsafe {
-            match load_discriminant(ptr, 2) {
-                0 => Ok(T::load(ptr.add(offset))),
-                1 => Err(E::load(ptr.add(offset))),
-                _ => invalid("a `result` discriminant out of range"),
-            }
-        }
-    }
-}
-
-macro_rules! tuple {
-    ($(($($t:ident $v:ident $i:tt),+))*) => {$(
-        unsafe impl<$($t: Abi),+> Abi for ($($t,)+) {
-            const FLAT: Flat = Flat::all(&[$($t::FLAT),+]);
-            const SIZE: usize = record_layout(&[$(($t::SIZE, $t::ALIGN)),+]).0;
-            const ALIGN: usize = record_layout(&[$(($t::SIZE, $t::ALIGN)),+]).1;
-            #[inline]
-            fn lower(self, out: &mut Lower) {
-                let ($($v,)+) = self;
-                $($v.lower(out);)+
-            }
-            #[inline]
-            unsafe fn lift(src: &mut Lift<'_>) -> Self {
-                // SAFETY: guaranteed by the caller; fields lift in order.
-                unsafe { ($($t::lift(src),)+) }
-            }
-            #[inline]
-            unsafe fn store(self, ptr: *mut u8) {
-                let fields = [$(($t::SIZE, $t::ALIGN)),+];
-                let ($($v,)+) = self;
-                // SAFETY: the caller gives `SIZE` bytes at `ALIGN`.
-                unsafe { $($v.store(ptr.add(field_offset(&fields, $i)));)+ }
-            }
-            #[inline]
-            unsafe fn load(ptr: *const u8) -> Self {
-                let fields = [$(($t::SIZE, $t::ALIGN)),+];
-                // SAFETY: guaranteed by the caller.
-                unsafe { ($($t::load(ptr.add(field_offset(&fields, $i))),)+) }
-            }
-        }
-    )*};
-}
-
-tuple! {
-    (A a 0)
-    (A a 0, B b 1)
-    (A a 0, B b 1, C c 2)
-    (A a 0, B b 1, C c 2, D d 3)
-    (A a 0, B b 1, C c 2, D d 3, E e 4)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10)
-    (A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11)
 }
 
 /// A return area: static, aligned memory for a result of more than one flat value.
@@ -980,20 +614,20 @@ pub unsafe fn free_params(ptr: *mut u8, fields: &[(usize, usize)]) {
 ///
 /// `area` must be valid for `R::SIZE` bytes at `R::ALIGN`, and not in use.
 #[inline(always)]
-pub unsafe fn lower_result<R: Abi, S: Slot>(value: R, area: *mut u8) -> S {
-    match R::FLAT.len() {
+pub unsafe fn lower_result<R: WitPayload, S: Slot>(value: R, area: *mut u8) -> S {
+    match <R as WitPayload>::FLAT.len() {
         0 => {
             drop(value);
             S::from_bits(0)
         }
         1 => {
             let mut out = Lower::new();
-            value.lower(&mut out);
+            <R as WitPayload>::lower(value, &mut out);
             S::from_bits(out.get(0))
         }
         _ => {
             // SAFETY: guaranteed by the caller.
-            unsafe { value.store(area) };
+            unsafe { <R as WitPayload>::store(value, area) };
             S::from_bits(area as usize as u64)
         }
     }
@@ -1005,10 +639,10 @@ pub unsafe fn lower_result<R: Abi, S: Slot>(value: R, area: *mut u8) -> S {
 ///
 /// `bits` must be what the export returned, and the host must be done with it.
 #[inline]
-pub unsafe fn post_return<R: Abi>(bits: u64) {
-    if R::FLAT.len() > 1 && core::mem::needs_drop::<R>() {
+pub unsafe fn post_return<R: WitPayload>(bits: u64) {
+    if <R as WitPayload>::FLAT.len() > 1 && core::mem::needs_drop::<R>() {
         // SAFETY: the return area holds the stored result, whose memory the
         // plugin still owns; loading it back and dropping it frees that memory.
-        drop(unsafe { R::load(bits as u32 as usize as *const u8) });
+        drop(unsafe { <R as WitPayload>::load(bits as u32 as usize as *const u8) });
     }
 }

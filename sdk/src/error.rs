@@ -1,6 +1,6 @@
 //! [`PluginError`], the error of the host API and of plugin functions.
 
-use crate::abi::{self, Abi, Flat, Lift, Lower};
+use crate::abi::{self, Flat, Lift, Lower};
 use crate::meta::Ty;
 use crate::types::WitType;
 
@@ -58,8 +58,12 @@ const CASES: [(usize, usize); 4] = [(8, 4); 4];
 
 // SAFETY: `error` is a variant of four `string` cases: an `i32` discriminant and
 // a string's two `i32`s flat; a one-byte discriminant and a string at offset 4 in memory.
-unsafe impl Abi for PluginError {
-    const FLAT: Flat = Flat::variant(&[<String as Abi>::FLAT; 4]);
+unsafe impl WitType for PluginError {
+    const TY: &'static Ty = &Ty::Use {
+        interface: "types",
+        name: "error",
+    };
+    const FLAT: Flat = Flat::variant(&[<String as WitType>::FLAT; 4]);
     const SIZE: usize = abi::variant_layout(&CASES).0;
     const ALIGN: usize = abi::variant_layout(&CASES).1;
 
@@ -79,7 +83,7 @@ unsafe impl Abi for PluginError {
         // SAFETY: the caller gives `SIZE` bytes at `ALIGN`.
         unsafe {
             abi::store_discriminant(ptr, 4, d);
-            s.store(ptr.add(abi::variant_layout(&CASES).2));
+            <String as WitType>::store(s, ptr.add(abi::variant_layout(&CASES).2));
         }
     }
 
@@ -87,7 +91,10 @@ unsafe impl Abi for PluginError {
         // SAFETY: guaranteed by the caller.
         unsafe {
             let d = abi::load_discriminant(ptr, 4);
-            Self::from_parts(d, String::load(ptr.add(abi::variant_layout(&CASES).2)))
+            Self::from_parts(
+                d,
+                <String as WitType>::load(ptr.add(abi::variant_layout(&CASES).2)),
+            )
         }
     }
 }
@@ -111,11 +118,4 @@ impl PluginError {
             _ => abi::invalid("an `error` discriminant out of range"),
         }
     }
-}
-
-impl WitType for PluginError {
-    const TY: &'static Ty = &Ty::Use {
-        interface: "types",
-        name: "error",
-    };
 }

@@ -144,5 +144,5 @@ pub mod __private {
     pub use crate::abi::*;
     pub use crate::meta::*;
     pub use crate::rt::*;
-    pub use crate::types::{WitPayload, WitType, assert_wit_payload, assert_wit_type};
+    pub use crate::types::{WitPayload, WitType};
 }

@@ -1,0 +1,6 @@
+#[ferrite_plugin::function]
+fn double(n: &u32) -> u32 {
+    n * 2
+}
+
+fn main() {}

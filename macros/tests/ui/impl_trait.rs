@@ -1,0 +1,6 @@
+#[ferrite_plugin::function]
+fn greet(name: impl Into<String>) -> String {
+    name.into()
+}
+
+fn main() {}

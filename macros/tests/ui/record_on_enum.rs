@@ -1,0 +1,6 @@
+#[derive(ferrite_plugin::Record)]
+pub enum Unit {
+    Meters,
+}
+
+fn main() {}

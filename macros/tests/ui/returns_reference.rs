@@ -1,0 +1,6 @@
+#[ferrite_plugin::function]
+fn name() -> &'static str {
+    "ferrite"
+}
+
+fn main() {}

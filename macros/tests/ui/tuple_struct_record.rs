@@ -1,0 +1,4 @@
+#[derive(ferrite_plugin::Record)]
+pub struct Meters(f64);
+
+fn main() {}

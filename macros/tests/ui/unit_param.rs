@@ -1,0 +1,7 @@
+#[ferrite_plugin::function]
+fn ignore(nothing: ()) -> u32 {
+    let () = nothing;
+    0
+}
+
+fn main() {}

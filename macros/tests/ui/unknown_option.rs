@@ -1,0 +1,6 @@
+#[ferrite_plugin::function(rename = "x")]
+fn f() -> u32 {
+    0
+}
+
+fn main() {}
