@@ -287,17 +287,15 @@ fn attach_type_docs(resolve: &mut Resolve, world: wit_parser::WorldId, exports: 
             meta::Ty::List(t) | meta::Ty::Option(t) => collect(t, out),
             meta::Ty::Result(a, b) => a.iter().chain(b).for_each(|t| collect(t, out)),
             meta::Ty::Tuple(ts) => ts.iter().for_each(|t| collect(t, out)),
-            meta::Ty::Def(d) => {
-                if !out.iter().any(|x| x.wit_name == d.wit_name) {
-                    out.push(d.clone());
-                    match &d.kind {
-                        meta::DefKind::Record(fs) => fs.iter().for_each(|f| collect(&f.ty, out)),
-                        meta::DefKind::Variant(cs) => cs
-                            .iter()
-                            .filter_map(|c| c.ty.as_ref())
-                            .for_each(|t| collect(t, out)),
-                        meta::DefKind::Enum(_) => {}
-                    }
+            meta::Ty::Def(d) if !out.iter().any(|x| x.wit_name == d.wit_name) => {
+                out.push(d.clone());
+                match &d.kind {
+                    meta::DefKind::Record(fs) => fs.iter().for_each(|f| collect(&f.ty, out)),
+                    meta::DefKind::Variant(cs) => cs
+                        .iter()
+                        .filter_map(|c| c.ty.as_ref())
+                        .for_each(|t| collect(t, out)),
+                    meta::DefKind::Enum(_) => {}
                 }
             }
             _ => {}

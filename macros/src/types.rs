@@ -32,7 +32,7 @@ pub enum ParamShape {
     /// `&str`: lifted as a `String`, lent to the function.
     Str,
     /// `&[T]`: lifted as a `Vec<T>`, lent to the function.
-    Slice(Type),
+    Slice(Box<Type>),
 }
 
 /// Checks `ty` in `pos`, recording every mistake in `errors`.
@@ -62,7 +62,7 @@ pub fn check(ty: &Type, pos: Position, errors: &mut Errors) -> ParamShape {
                 Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => ParamShape::Str,
                 Type::Slice(s) => {
                     check(&s.elem, Position::Nested, errors);
-                    ParamShape::Slice((*s.elem).clone())
+                    ParamShape::Slice(s.elem.clone())
                 }
                 Type::Path(p) if last_ident(p).as_deref() == Some("String") => {
                     errors.push(syn::Error::new_spanned(

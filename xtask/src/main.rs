@@ -3,6 +3,9 @@
 //! * `cargo xtask bindings` regenerates `sdk/src/bindings.rs` from `wit/`.
 //! * `cargo xtask bindings --check` fails if the committed file is stale (the
 //!   test `bindings_are_fresh` does the same under `cargo test`).
+//! * `cargo xtask componentize IN OUT` wraps a core module that carries its own
+//!   `component-type` section (as wit-bindgen writes) into a component, for the
+//!   size baseline in `benches/size`.
 //!
 //! This crate does not depend on the SDK, so it runs even when a WIT change has
 //! left the SDK unable to compile.
@@ -38,8 +41,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["componentize", input, output] => {
+            let core = std::fs::read(input).expect("read the core module");
+            let component = wit_component::ComponentEncoder::default()
+                .validate(true)
+                .module(&core)
+                .and_then(|mut e| e.encode())
+                .expect("componentize");
+            std::fs::write(output, component).expect("write the component");
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage: cargo xtask bindings [--check]");
+            eprintln!("usage: cargo xtask bindings [--check] | cargo xtask componentize IN OUT");
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,399 @@
+//! `cargo ferrite-plugin build`, driven through the real binary: the examples'
+//! WIT against snapshots (`BLESS=1` rewrites them), the artifacts' JSON
+//! messages, and every mistake a user can make, each a clear error.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ferrite_plugin_host::check::Surface;
+use sha2::{Digest, Sha256};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
+}
+
+fn cli() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-ferrite-plugin"));
+    cmd.env("CARGO_TERM_COLOR", "never");
+    cmd
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a failed run with one `error:` line containing each of `needles`.
+fn assert_error(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "expected failure, got success:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "the CLI panicked:\n{err}");
+    assert!(
+        !err.contains("RUST_BACKTRACE"),
+        "a backtrace hint leaked:\n{err}"
+    );
+    let error = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no `error:` line in:\n{err}"));
+    for needle in needles {
+        assert!(err.contains(needle), "`{needle}` not in the error:\n{err}");
+    }
+    assert!(error.len() > "error: ".len(), "empty error line");
+}
+
+/// A plugin crate in a temporary directory, built into a shared target dir.
+struct TempPlugin {
+    dir: tempfile::TempDir,
+}
+
+impl TempPlugin {
+    fn new(package: &str, cargo_extra: &str, plugin_toml: &str, lib_rs: &str) -> TempPlugin {
+        let dir = tempfile::tempdir().unwrap();
+        let sdk = workspace().join("sdk");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{package}\"\nversion = \"1.0.0\"\nedition = \"2024\"\n\n{cargo_extra}\n\
+                 [dependencies]\nferrite-plugin = {{ path = {sdk:?} }}\n\n[workspace]\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("plugin.toml"), plugin_toml).unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), lib_rs).unwrap();
+        // Start from the workspace's lock file: same dependency versions, no downloads.
+        std::fs::copy(
+            workspace().join("Cargo.lock"),
+            dir.path().join("Cargo.lock"),
+        )
+        .unwrap();
+        TempPlugin { dir }
+    }
+
+    fn build(&self, extra: &[&str]) -> Output {
+        cli()
+            .arg("ferrite-plugin")
+            .arg("build")
+            .args(extra)
+            .current_dir(self.dir.path())
+            .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
+            .output()
+            .unwrap()
+    }
+
+    fn artifact(&self, name: &str) -> PathBuf {
+        target_dir()
+            .join("test-plugins/ferrite-plugin")
+            .join(format!("{name}.wasm"))
+    }
+}
+
+const CDYLIB: &str = "[lib]\ncrate-type = [\"cdylib\"]\n";
+
+fn manifest(name: &str, functions: &str, keys: bool) -> String {
+    format!(
+        "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[exports]\nfunctions = [{functions}]\n\n[permissions]\nkeys = {keys}\n"
+    )
+}
+
+const HELLO: &str = "#[ferrite_plugin::function]\npub fn hello(name: String) -> String {\n    format!(\"hello, {name}\")\n}\n";
+
+#[test]
+fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
+    let out = cli()
+        .args([
+            "build",
+            "--release",
+            "--message-format",
+            "json",
+            "--manifest-path",
+        ])
+        .arg(workspace().join("Cargo.toml"))
+        .args([
+            "-p",
+            "validate_email",
+            "-p",
+            "geo_fence",
+            "-p",
+            "every_type",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Created component"),
+        "{}",
+        stderr(&out)
+    );
+    let messages: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(messages.len(), 3);
+    let snapshots = workspace().join("cargo-ferrite-plugin/tests/snapshots");
+    for m in &messages {
+        assert_eq!(m["reason"], "ferrite-plugin-artifact");
+        let name = m["name"].as_str().unwrap();
+        let wasm = std::fs::read(m["path"].as_str().unwrap()).unwrap();
+        assert_eq!(m["size"].as_u64().unwrap(), wasm.len() as u64);
+        let sha: String = Sha256::digest(&wasm)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(m["sha256"].as_str().unwrap(), sha);
+
+        // The component imports only the host API, and exports what the JSON says.
+        let surface = Surface::of(&wasm).unwrap();
+        for import in &surface.imports {
+            assert!(
+                import.starts_with("ferrite:plugin/"),
+                "{name} imports {import}"
+            );
+        }
+        let exports: Vec<&str> = m["exports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            exports,
+            surface
+                .functions
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        );
+
+        let wit = std::fs::read_to_string(m["wit"].as_str().unwrap()).unwrap();
+        let snapshot = snapshots.join(format!("{name}.wit"));
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::create_dir_all(&snapshots).unwrap();
+            std::fs::write(&snapshot, &wit).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&snapshot)
+                .unwrap_or_else(|_| panic!("no snapshot {}; run with BLESS=1", snapshot.display()));
+            assert_eq!(
+                wit, expected,
+                "the WIT of `{name}` changed; if that is intended, rerun with BLESS=1"
+            );
+        }
+    }
+}
+
+#[test]
+fn it_runs_as_a_cargo_subcommand_and_as_its_own_binary() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-ferrite-plugin"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let via_cargo = Command::new(cargo)
+        .args(["ferrite-plugin", "build", "--help"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(via_cargo.status.success(), "{}", stderr(&via_cargo));
+    let help = String::from_utf8_lossy(&via_cargo.stdout);
+    assert!(help.contains("Usage: cargo ferrite-plugin build"), "{help}");
+    assert!(help.contains("--message-format"), "{help}");
+
+    let direct = cli().args(["build", "--help"]).output().unwrap();
+    assert!(direct.status.success());
+    assert_eq!(String::from_utf8_lossy(&direct.stdout), help);
+}
+
+#[test]
+fn it_says_how_to_install_a_missing_wasm_target() {
+    let p = TempPlugin::new(
+        "no_target",
+        CDYLIB,
+        &manifest("no_target", "\"hello\"", false),
+        HELLO,
+    );
+    let fake = p.dir.path().join("fake-rustc");
+    std::fs::write(&fake, "#!/bin/sh\necho /nonexistent/sysroot\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = cli()
+        .args(["build"])
+        .current_dir(p.dir.path())
+        .env("RUSTC", &fake)
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &[
+            "the `wasm32-unknown-unknown` target is not installed",
+            "rustup target add wasm32-unknown-unknown",
+        ],
+    );
+}
+
+#[test]
+fn it_names_the_line_of_a_bad_plugin_toml() {
+    let toml = "[plugin]\nname = \"Bad-Name\"\nversion = \"1.0.0\"\n";
+    let p = TempPlugin::new("bad_manifest", CDYLIB, toml, HELLO);
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &[
+            "plugin.toml` line 2",
+            "`Bad-Name` is not a valid plugin name",
+        ],
+    );
+
+    let toml = "[plugin]\nname = \"bad_manifest\"\nversion = \"1.0.0\"\nauthr = \"me\"\n";
+    std::fs::write(p.dir.path().join("plugin.toml"), toml).unwrap();
+    assert_error(
+        &p.build(&[]),
+        &["plugin.toml` line 4", "unknown field `authr`"],
+    );
+}
+
+#[test]
+fn it_names_an_export_missing_from_plugin_toml() {
+    let p = TempPlugin::new("unlisted", CDYLIB, &manifest("unlisted", "", false), HELLO);
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &[
+            "exports `hello`, which plugin.toml does not list",
+            "add \"hello\"",
+        ],
+    );
+    assert!(
+        !p.artifact("unlisted").exists(),
+        "a rejected component was written"
+    );
+}
+
+#[test]
+fn it_names_a_listed_function_the_component_lacks() {
+    let p = TempPlugin::new(
+        "missing",
+        CDYLIB,
+        &manifest("missing", "\"hello\", \"goodbye\"", false),
+        HELLO,
+    );
+    assert_error(&p.build(&[]), &["lists `goodbye`", "does not export it"]);
+}
+
+#[test]
+fn it_refuses_kv_without_the_keys_permission() {
+    let lib = "use ferrite_plugin::prelude::*;\n\n#[ferrite_plugin::function]\npub fn seen(key: String) -> Result<i64, PluginError> {\n    kv::incr_by(&key, 1)\n}\n";
+    let p = TempPlugin::new(
+        "counter",
+        CDYLIB,
+        &manifest("counter", "\"seen\"", false),
+        lib,
+    );
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &["imports `ferrite:plugin/kv@0.1.0`", "set `keys = true`"],
+    );
+    assert!(
+        !p.artifact("counter").exists(),
+        "a rejected component was written"
+    );
+
+    std::fs::write(
+        p.dir.path().join("plugin.toml"),
+        manifest("counter", "\"seen\"", true),
+    )
+    .unwrap();
+    let out = p.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let surface = Surface::of(&std::fs::read(p.artifact("counter")).unwrap()).unwrap();
+    assert!(
+        surface
+            .imports
+            .iter()
+            .any(|i| i == "ferrite:plugin/kv@0.1.0"),
+        "{:?}",
+        surface.imports
+    );
+}
+
+#[test]
+fn it_refuses_a_crate_that_is_not_a_cdylib() {
+    let p = TempPlugin::new(
+        "rlib_only",
+        "",
+        &manifest("rlib_only", "\"hello\"", false),
+        HELLO,
+    );
+    assert_error(
+        &p.build(&[]),
+        &[
+            "does not build a WebAssembly library",
+            "crate-type = [\"cdylib\"]",
+        ],
+    );
+}
+
+#[test]
+fn it_explains_a_missing_plugin_toml_and_a_missing_cargo_toml() {
+    let p = TempPlugin::new("no_manifest", CDYLIB, "", HELLO);
+    std::fs::remove_file(p.dir.path().join("plugin.toml")).unwrap();
+    assert_error(&p.build(&[]), &["has no `plugin.toml`"]);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = cli()
+        .args(["build"])
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &["could not find `Cargo.toml`", "cargo ferrite-plugin new"],
+    );
+}
+
+#[test]
+fn a_compile_error_is_reported_by_cargo_once() {
+    let p = TempPlugin::new(
+        "broken",
+        CDYLIB,
+        &manifest("broken", "\"hello\"", false),
+        "#[ferrite_plugin::function]\npub fn hello() -> u32 { \"nope\" }\n",
+    );
+    let out = p.build(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(101), "{err}");
+    assert!(err.contains("could not compile `broken`"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn quiet_prints_nothing_on_success() {
+    let p = TempPlugin::new(
+        "quiet_one",
+        CDYLIB,
+        &manifest("quiet_one", "\"hello\"", false),
+        HELLO,
+    );
+    let out = p.build(&["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(p.artifact("quiet_one").exists());
+}
