@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 
 use anyhow::{Context, Result, bail};
+use ferrite_plugin_host::MANIFEST_SECTION;
 use ferrite_plugin_host::manifest::Manifest;
 use wasm_encoder::{Encode, Section};
 use wit_parser::{Resolve, WorldItem, WorldKey};
@@ -21,9 +22,6 @@ use crate::witgen;
 
 /// The `ferrite:plugin` WIT package this CLI builds against.
 pub const HOST_WIT: &str = include_str!("../../wit/plugin.wit");
-
-/// The custom section of a component that holds its checked `plugin.toml`.
-pub const MANIFEST_SECTION: &str = "ferrite-plugin-manifest";
 
 /// A componentized plugin.
 pub struct Component {

@@ -1,11 +1,56 @@
 //! The embedded Ferrite plugin host.
 //!
-//! This crate is what a server embeds to run Ferrite plugins. So far it holds
-//! the checks every loader needs: [`manifest`] reads and validates
-//! `plugin.toml`, and [`check`] compares a component's imports and exports
-//! with it.
+//! A server embeds [`Host`] to load Ferrite plugins (WebAssembly components
+//! built by `cargo ferrite-plugin build`), check them against their
+//! `plugin.toml`, and call their functions sandboxed: each call under its
+//! plugin's fuel, wall-clock, memory and stack limits, with only the host
+//! interfaces its manifest grants. A plugin that loops, exhausts its memory,
+//! recurses without end, panics or traps gets a typed [`CallError`], and the
+//! host goes on serving every other call.
+//!
+//! ```no_run
+//! use ferrite_plugin_host::{CallOptions, Host, HostConfig, LoadOptions};
+//!
+//! let host = Host::new(HostConfig::default())?;
+//! host.load(&std::fs::read("validate_email.wasm")?, LoadOptions::default())?;
+//!
+//! // Dynamic calls: WAVE text, or raw byte strings as a RESP server has them.
+//! let report = host.call_bytes("validate_email", "validate_email", &[b"a@b.co"], &CallOptions::default());
+//! println!("{:?} using {:?} fuel", report.result, report.fuel_used);
+//!
+//! // Typed calls for Rust embedders.
+//! let validate = host.typed::<(&str,), (bool,)>("validate_email", "validate_email")?;
+//! assert_eq!(validate.call(("nobody",))?, (false,));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every call gets a fresh instance by default (with the pooling allocator,
+//! a few microseconds), so no state leaks between calls. [`LoadOptions::warm`]
+//! keeps instances between calls for throughput; an instance is discarded
+//! after any trap or limit breach.
 
 #![warn(missing_docs)]
 
+mod args;
+mod cache;
 pub mod check;
+mod config;
+mod error;
+mod host;
+pub mod keyspace;
 pub mod manifest;
+mod state;
+mod typed;
+mod wit_text;
+
+pub use cache::CacheOutcome;
+pub use config::{EffectiveLimits, HostConfig};
+pub use error::{CallError, LoadError};
+pub use host::{
+    CallOptions, CallReport, FunctionInfo, Host, LoadOptions, MANIFEST_SECTION, Plugin,
+    embedded_manifest,
+};
+pub use keyspace::{Keyspace, KvError, MemoryKeyspace};
+pub use state::{Clock, Level, LogRecord, ManualClock, SystemClock};
+pub use typed::TypedFunction;
+pub use wasmtime::component::{Val, wasm_wave};

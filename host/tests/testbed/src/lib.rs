@@ -1,0 +1,129 @@
+//! The host's test plugin. Some functions misbehave on purpose; the host must
+//! give each a typed error and keep serving the well-behaved ones.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use ferrite_plugin::prelude::*;
+
+/// Never returns.
+#[ferrite_plugin::function]
+pub fn spin(start: u64) -> u64 {
+    let mut x = start;
+    loop {
+        x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Allocates `mb` MiB at a time until the memory limit refuses.
+#[ferrite_plugin::function]
+pub fn hog(mb: u32) -> u32 {
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let block = vec![1u8; mb as usize * 1024 * 1024];
+        held.push(black_box(block));
+        if held.len() > 1_000_000 {
+            return held.len() as u32;
+        }
+    }
+}
+
+/// Recurses `depth` times (without end for a huge depth).
+#[ferrite_plugin::function]
+pub fn recurse(depth: u64) -> u64 {
+    if depth == 0 {
+        0
+    } else {
+        black_box(recurse(black_box(depth - 1))) + 1
+    }
+}
+
+/// Panics with `message`.
+#[ferrite_plugin::function]
+pub fn boom(message: String) -> u32 {
+    panic!("{message}")
+}
+
+/// Executes `unreachable` without panicking.
+#[ferrite_plugin::function]
+pub fn trap() -> u32 {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    unreachable!()
+}
+
+/// Returns a string of `mb` MiB.
+#[ferrite_plugin::function]
+pub fn huge(mb: u32) -> String {
+    "x".repeat(mb as usize * 1024 * 1024)
+}
+
+/// Well-behaved.
+#[ferrite_plugin::function]
+pub fn add(a: u32, b: u32) -> u32 {
+    a.wrapping_add(b)
+}
+
+/// Counts calls in this instance: 1 on a fresh instance every time.
+#[ferrite_plugin::function]
+pub fn counter() -> u32 {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    CALLS.fetch_add(1, Ordering::Relaxed) + 1
+}
+
+/// `kv::incr_by(key, 1)`.
+#[ferrite_plugin::function]
+pub fn incr(key: String) -> Result<i64, PluginError> {
+    kv::incr_by(&key, 1)
+}
+
+/// `kv::get_string(key)`.
+#[ferrite_plugin::function]
+pub fn get(key: String) -> Result<Option<String>, PluginError> {
+    kv::get_string(&key)
+}
+
+/// Stores `value` at `key` for `ttl_ms` milliseconds.
+#[ferrite_plugin::function]
+pub fn set_for(key: String, value: String, ttl_ms: u64) -> Result<(), PluginError> {
+    kv::set_with_ttl(&key, value, std::time::Duration::from_millis(ttl_ms))
+}
+
+/// Keys starting with `prefix`, as text.
+#[ferrite_plugin::function]
+pub fn scan(prefix: String, limit: u32) -> Result<Vec<String>, PluginError> {
+    Ok(kv::scan(&prefix, limit)?
+        .into_iter()
+        .map(|k| String::from_utf8_lossy(&k).into_owned())
+        .collect())
+}
+
+/// The operator's setting `key`.
+#[ferrite_plugin::function]
+pub fn setting(key: String) -> Option<String> {
+    config::get(&key)
+}
+
+/// The host's clock.
+#[ferrite_plugin::function]
+pub fn now() -> u64 {
+    clock::now_ms()
+}
+
+/// Logs `n` lines at every level, then returns `n`.
+#[ferrite_plugin::function]
+pub fn chatty(n: u32) -> u32 {
+    for i in 0..n {
+        log::debug(format!("debug {i}"));
+        log::info(format!("info {i}"));
+        log::warn(format!("warn {i}"));
+    }
+    n
+}
+
+/// Upper-cases `s`.
+#[ferrite_plugin::function]
+pub fn shout(s: String) -> String {
+    s.to_uppercase()
+}
