@@ -26,6 +26,23 @@ impl std::fmt::Display for AlreadyReported {
 
 impl std::error::Error for AlreadyReported {}
 
+/// Some tests failed; the test output said which.
+#[derive(Debug)]
+pub struct TestsFailed(pub usize);
+
+impl std::fmt::Display for TestsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} test{} failed",
+            self.0,
+            if self.0 == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for TestsFailed {}
+
 /// Build, test and ship Ferrite plugins
 #[derive(Parser, Debug)]
 #[command(
@@ -54,6 +71,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     Build(commands::build::BuildCommand),
+    Test(commands::test::TestCommand),
 }
 
 impl Cli {
@@ -79,10 +97,15 @@ impl Cli {
         let mut shell = shell::Shell::new(verbosity, self.color);
         let result = match self.command {
             Command::Build(cmd) => cmd.exec(&mut shell),
+            Command::Test(cmd) => cmd.exec(&mut shell),
         };
         match result {
             Ok(()) => 0,
             Err(e) if e.is::<AlreadyReported>() => 101,
+            Err(e) if e.is::<TestsFailed>() => {
+                shell.error(&e);
+                101
+            }
             Err(e) => {
                 shell.error(&e);
                 1

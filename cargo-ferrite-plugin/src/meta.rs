@@ -85,8 +85,20 @@ pub struct Export {
     pub wit_name: String,
     pub rust_path: String,
     pub docs: String,
+    /// Options, such as a test's `kv` seed file or `should_panic`.
+    pub attrs: Vec<(String, String)>,
     pub params: Vec<(String, Ty)>,
     pub result: Option<Ty>,
+}
+
+impl Export {
+    /// The value of option `key`, if given.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 struct Reader<'a> {
@@ -233,6 +245,10 @@ impl<'a> Reader<'a> {
         let rust_path = self.str()?;
         let docs = self.str()?;
         let n = self.u32()?;
+        let attrs = (0..n)
+            .map(|_| Ok((self.str()?, self.str()?)))
+            .collect::<Result<_>>()?;
+        let n = self.u32()?;
         let params = (0..n)
             .map(|_| Ok((self.str()?, self.ty(0)?)))
             .collect::<Result<_>>()?;
@@ -242,6 +258,7 @@ impl<'a> Reader<'a> {
             wit_name,
             rust_path,
             docs,
+            attrs,
             params,
             result,
         })

@@ -2,111 +2,14 @@
 //! WIT against snapshots (`BLESS=1` rewrites them), the artifacts' JSON
 //! messages, and every mistake a user can make, each a clear error.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
 use ferrite_plugin_host::check::Surface;
 use sha2::{Digest, Sha256};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
-}
-
-fn cli() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-ferrite-plugin"));
-    cmd.env("CARGO_TERM_COLOR", "never");
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts a failed run with one `error:` line containing each of `needles`.
-fn assert_error(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(
-        !out.status.success(),
-        "expected failure, got success:\n{err}"
-    );
-    assert!(!err.contains("panicked"), "the CLI panicked:\n{err}");
-    assert!(
-        !err.contains("RUST_BACKTRACE"),
-        "a backtrace hint leaked:\n{err}"
-    );
-    let error = err
-        .lines()
-        .find(|l| l.starts_with("error:"))
-        .unwrap_or_else(|| panic!("no `error:` line in:\n{err}"));
-    for needle in needles {
-        assert!(err.contains(needle), "`{needle}` not in the error:\n{err}");
-    }
-    assert!(error.len() > "error: ".len(), "empty error line");
-}
-
-/// A plugin crate in a temporary directory, built into a shared target dir.
-struct TempPlugin {
-    dir: tempfile::TempDir,
-}
-
-impl TempPlugin {
-    fn new(package: &str, cargo_extra: &str, plugin_toml: &str, lib_rs: &str) -> TempPlugin {
-        let dir = tempfile::tempdir().unwrap();
-        let sdk = workspace().join("sdk");
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{package}\"\nversion = \"1.0.0\"\nedition = \"2024\"\n\n{cargo_extra}\n\
-                 [dependencies]\nferrite-plugin = {{ path = {sdk:?} }}\n\n[workspace]\n"
-            ),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("plugin.toml"), plugin_toml).unwrap();
-        std::fs::create_dir(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join("src/lib.rs"), lib_rs).unwrap();
-        // Start from the workspace's lock file: same dependency versions, no downloads.
-        std::fs::copy(
-            workspace().join("Cargo.lock"),
-            dir.path().join("Cargo.lock"),
-        )
-        .unwrap();
-        TempPlugin { dir }
-    }
-
-    fn build(&self, extra: &[&str]) -> Output {
-        cli()
-            .arg("ferrite-plugin")
-            .arg("build")
-            .args(extra)
-            .current_dir(self.dir.path())
-            .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
-            .output()
-            .unwrap()
-    }
-
-    fn artifact(&self, name: &str) -> PathBuf {
-        target_dir()
-            .join("test-plugins/ferrite-plugin")
-            .join(format!("{name}.wasm"))
-    }
-}
-
-const CDYLIB: &str = "[lib]\ncrate-type = [\"cdylib\"]\n";
-
-fn manifest(name: &str, functions: &str, keys: bool) -> String {
-    format!(
-        "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[exports]\nfunctions = [{functions}]\n\n[permissions]\nkeys = {keys}\n"
-    )
-}
-
-const HELLO: &str = "#[ferrite_plugin::function]\npub fn hello(name: String) -> String {\n    format!(\"hello, {name}\")\n}\n";
 
 #[test]
 fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
@@ -272,6 +175,7 @@ fn it_names_the_line_of_a_bad_plugin_toml() {
 #[test]
 fn it_names_an_export_missing_from_plugin_toml() {
     let p = TempPlugin::new("unlisted", CDYLIB, &manifest("unlisted", "", false), HELLO);
+    p.clear_artifact("unlisted");
     let out = p.build(&[]);
     assert_error(
         &out,
@@ -306,6 +210,7 @@ fn it_refuses_kv_without_the_keys_permission() {
         &manifest("counter", "\"seen\"", false),
         lib,
     );
+    p.clear_artifact("counter");
     let out = p.build(&[]);
     assert_error(
         &out,

@@ -29,6 +29,7 @@ fn components() -> &'static HashMap<String, Vec<u8>> {
                 "validate_email".into(),
                 "geo_fence".into(),
             ],
+            tests: false,
         };
         let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
         build(&mut shell, &opts)

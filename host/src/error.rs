@@ -127,6 +127,23 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// The same error, naming the function `name` (e.g. a test's Rust name
+    /// instead of its export's).
+    pub fn for_function(mut self, name: &str) -> CallError {
+        match &mut self {
+            CallError::NoSuchFunction { function, .. }
+            | CallError::Arity { function, .. }
+            | CallError::BadArgument { function, .. }
+            | CallError::OutOfFuel { function, .. }
+            | CallError::Timeout { function, .. }
+            | CallError::MemoryLimit { function, .. }
+            | CallError::StackOverflow { function }
+            | CallError::Trap { function, .. } => *function = name.to_string(),
+            CallError::NoSuchPlugin(_) | CallError::Busy(_) | CallError::Host(_) => {}
+        }
+        self
+    }
+
     /// Whether the error came from the plugin's own execution (a trap or a
     /// limit), after which a warm instance must be discarded.
     pub fn is_fault(&self) -> bool {

@@ -513,6 +513,38 @@ impl Host {
         }
     }
 
+    /// Calls `function` of a plugin that need not be loaded under its name
+    /// (e.g. one from [`Host::prepare`]), with component values.
+    pub fn call_plugin(
+        &self,
+        plugin: &Arc<Plugin>,
+        function: &str,
+        args: &[Val],
+        opts: &CallOptions,
+    ) -> CallReport {
+        let wit = manifest::wit_name(function);
+        match plugin.functions.iter().position(|f| f.wit_name == wit) {
+            Some(i) if plugin.functions[i].params.len() == args.len() => {
+                self.invoke(plugin, i, args, opts)
+            }
+            Some(i) => CallReport::failed(CallError::Arity {
+                function: plugin.functions[i].name.clone(),
+                expected: plugin.functions[i].param_list(),
+                given: args.len(),
+            }),
+            None => CallReport::failed(CallError::NoSuchFunction {
+                plugin: plugin.name().to_string(),
+                function: function.to_string(),
+                available: plugin
+                    .functions
+                    .iter()
+                    .filter(|f| !f.is_test())
+                    .map(|f| f.name.clone())
+                    .collect(),
+            }),
+        }
+    }
+
     /// A typed handle to `plugin.function`, for Rust embedders: `P` and `R`
     /// are the parameter and result tuples, checked against the export now.
     pub fn typed<P, R>(

@@ -351,6 +351,7 @@ fn glue(e: &Export<'_>) -> TokenStream {
                 wit_name: #wit_name,
                 rust_path: ::core::concat!(::core::module_path!(), #rust_path),
                 docs: #docs,
+                attrs: &[],
                 params: &[#(#meta_params),*],
                 result: #ret_ty,
             };

@@ -13,6 +13,7 @@ mod derive;
 mod errors;
 mod function;
 mod names;
+mod test;
 mod types;
 
 use proc_macro::TokenStream;
@@ -21,6 +22,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn function(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("function", function::expand(args.into(), item.into())).into()
+}
+
+/// Declares a test run inside the plugin host. See `ferrite_plugin::test`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("test", test::expand(args.into(), item.into())).into()
 }
 
 /// Maps a struct to a WIT record. See `ferrite_plugin::Record`.

@@ -133,6 +133,53 @@ pub use ferrite_plugin_macros::Record;
 /// ```
 pub use ferrite_plugin_macros::Enum;
 
+/// Declares a test that `cargo ferrite-plugin test` runs inside the plugin host,
+/// under the plugin's production limits and permissions, with a fresh
+/// in-memory keyspace.
+///
+/// A test takes no arguments and returns `()` or `Result<(), E>`; it fails if
+/// it panics (its message is shown) or returns `Err`. Tests exist only in test
+/// builds, as with `#[cfg(test)]`: they are never in the built component.
+///
+/// * `kv = "fixtures/seed.json"` seeds the keyspace from a JSON object of
+///   keys to string values (or `{"value": "...", "ttl_ms": 1000}`), relative to
+///   the crate root.
+/// * `should_panic`, or `should_panic = "text"`, expects a panic (whose
+///   message contains `text`).
+///
+/// ```
+/// #[ferrite_plugin::function]
+/// fn double(n: u32) -> u32 { n * 2 }
+///
+/// #[ferrite_plugin::test]
+/// fn doubles() {
+///     assert_eq!(double(21), 42);
+/// }
+///
+/// #[ferrite_plugin::test(should_panic = "overflow")]
+/// fn overflows() {
+///     let _ = double(u32::MAX);
+/// }
+/// ```
+pub use ferrite_plugin_macros::test;
+
+/// Keeps `#[ferrite_plugin::test]` items in test builds (`cargo ferrite-plugin
+/// test` compiles with `--cfg ferrite_plugin_test`) and drops them otherwise.
+#[cfg(ferrite_plugin_test)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __test_item {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Keeps `#[ferrite_plugin::test]` items in test builds and drops them otherwise.
+#[cfg(not(ferrite_plugin_test))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __test_item {
+    ($($item:tt)*) => {};
+}
+
 /// What most plugins need: `use ferrite_plugin::prelude::*;`.
 pub mod prelude {
     pub use crate::{Enum, PluginError, Record, clock, config, kv, log};

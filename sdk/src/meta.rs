@@ -18,6 +18,7 @@
 //! ```text
 //! entry   := "FPM1" u32:body-length body
 //! body    := u8:kind(0 function, 1 test) str:wit-name str:rust-path str:docs
+//!            u32:attr-count (str:key str:value)*
 //!            u32:param-count (str:name ty)* u8:has-result ty?
 //! ty      := u8:tag ...   0 bool, 1 u8, 2 u16, 3 u32, 4 u64, 5 s8, 6 s16, 7 s32,
 //!                         8 s64, 9 f32, 10 f64, 11 char, 12 string,
@@ -153,6 +154,8 @@ pub struct Export {
     pub rust_path: &'static str,
     /// Doc comment text.
     pub docs: &'static str,
+    /// Options, such as a test's `kv` seed file or `should_panic`.
+    pub attrs: &'static [(&'static str, &'static str)],
     /// Parameters, in order.
     pub params: &'static [Param],
     /// The result type, or `None` for `()`.
@@ -302,6 +305,13 @@ impl<const N: usize> Enc<N> {
         self.str(e.wit_name);
         self.str(e.rust_path);
         self.str(e.docs);
+        self.u32(e.attrs.len() as u32);
+        let mut i = 0;
+        while i < e.attrs.len() {
+            self.str(e.attrs[i].0);
+            self.str(e.attrs[i].1);
+            i += 1;
+        }
         self.u32(e.params.len() as u32);
         let mut i = 0;
         while i < e.params.len() {

@@ -67,3 +67,34 @@ fn install_panic_hook() {
         crate::bindings::runtime::report_panic(message, file, line, column);
     }));
 }
+
+/// What a `#[ferrite_plugin::test]` function may return.
+#[diagnostic::on_unimplemented(
+    message = "a `#[ferrite_plugin::test]` returns `()` or `Result<(), E>`, not `{Self}`",
+    label = "not a test result"
+)]
+pub trait TestOutcome {
+    /// Panics (failing the test) if the outcome is a failure.
+    #[track_caller]
+    fn check(self);
+}
+
+impl TestOutcome for () {
+    fn check(self) {}
+}
+
+impl<E: core::fmt::Debug> TestOutcome for Result<(), E> {
+    #[track_caller]
+    fn check(self) {
+        if let Err(e) = self {
+            panic!("the test returned Err({e:?})")
+        }
+    }
+}
+
+/// Runs a test body: the panic hook first, then the test, then its outcome.
+#[track_caller]
+pub fn run_test<R: TestOutcome>(test: fn() -> R) {
+    prologue();
+    test().check();
+}

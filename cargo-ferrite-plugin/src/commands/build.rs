@@ -46,6 +46,7 @@ impl BuildCommand {
             release: self.release,
             manifest_path: self.manifest_path,
             packages: self.packages,
+            tests: false,
         };
         for b in build(shell, &opts)? {
             let size = b.component.bytes.len() as u64;

@@ -2,3 +2,4 @@
 //! and a short `exec` that calls into [`crate::ops`].
 
 pub mod build;
+pub mod test;

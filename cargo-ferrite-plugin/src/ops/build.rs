@@ -28,6 +28,8 @@ pub struct BuildOptions {
     pub manifest_path: Option<PathBuf>,
     /// Packages to build (default: the current one, or every plugin of a workspace).
     pub packages: Vec<String>,
+    /// Build with the `#[ferrite_plugin::test]` entry points, for `test`.
+    pub tests: bool,
 }
 
 /// A built plugin.
@@ -46,6 +48,8 @@ pub struct Built {
     pub component: Component,
     /// The component's SHA-256, in hex.
     pub sha256: String,
+    /// The package's directory (where `plugin.toml` is).
+    pub dir: PathBuf,
 }
 
 /// A package to build, with its checked manifest.
@@ -225,6 +229,7 @@ fn cargo_build(
     shell: &mut Shell,
     opts: &BuildOptions,
     manifest: &Path,
+    test_target_dir: &Path,
     plugins: &[Plugin<'_>],
 ) -> Result<Vec<Utf8PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -250,6 +255,21 @@ fn cargo_build(
             cmd.arg("--verbose");
         }
         Verbosity::Normal => {}
+    }
+    if opts.tests {
+        // Test builds keep their own target directory, so that alternating
+        // `build` and `test` never rebuilds the dependencies. The SDK keeps
+        // `#[ferrite_plugin::test]` items only under this cfg.
+        cmd.arg("--target-dir").arg(test_target_dir);
+        let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+            Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_string).collect(),
+            _ => std::env::var("RUSTFLAGS")
+                .map(|f| f.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+        };
+        flags.extend(["--cfg".into(), "ferrite_plugin_test".into()]);
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
+            .env_remove("RUSTFLAGS");
     }
     shell.verbose("Running", format!("{cmd:?}"));
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
@@ -300,12 +320,13 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         }
     }
     check_wasm_target(manifest.parent().unwrap_or(Path::new(".")))?;
-    let cores = cargo_build(shell, opts, &manifest, &plugins)?;
-
     let out_dir = metadata
         .target_directory
         .as_std_path()
         .join("ferrite-plugin");
+    let test_dir = out_dir.join("test-build");
+    let cores = cargo_build(shell, opts, &manifest, &test_dir, &plugins)?;
+    let out_dir = if opts.tests { test_dir } else { out_dir };
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("failed to create `{}`", out_dir.display()))?;
     let mut built = Vec::new();
@@ -313,7 +334,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         let name = &plugin.manifest.plugin.name;
         let core_bytes =
             std::fs::read(&core).with_context(|| format!("failed to read `{core}`"))?;
-        let component = componentize::componentize(&core_bytes, &plugin.manifest, false)
+        let component = componentize::componentize(&core_bytes, &plugin.manifest, opts.tests)
             .with_context(|| format!("failed to componentize `{name}`"))?;
         Surface::of(&component.bytes)
             .and_then(|s| s.check(&plugin.manifest))
@@ -324,12 +345,22 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
                 )
             })?;
 
-        let component_path = out_dir.join(format!("{name}.wasm"));
-        let wit_path = out_dir.join(format!("{name}.wit"));
+        let stem = if opts.tests {
+            format!("{name}.test")
+        } else {
+            name.clone()
+        };
+        let component_path = out_dir.join(format!("{stem}.wasm"));
+        let wit_path = out_dir.join(format!("{stem}.wit"));
         fs_util::write_atomic(&component_path, &component.bytes)?;
         fs_util::write_atomic(&wit_path, component.wit.as_bytes())?;
         let sha256 = hex(&Sha256::digest(&component.bytes));
         built.push(Built {
+            dir: plugin
+                .manifest_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
             package: plugin.package.name.to_string(),
             manifest: plugin.manifest,
             manifest_path: plugin.manifest_path,

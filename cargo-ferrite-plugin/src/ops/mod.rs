@@ -1,3 +1,4 @@
 //! What the commands do, as library functions.
 
 pub mod build;
+pub mod test;

@@ -281,3 +281,41 @@ mod tests {
         assert_eq!(nearest(pt(0.0, 0.0), vec![], Unit::Meters), None);
     }
 }
+
+#[ferrite_plugin::test]
+fn a_point_inside_a_square_is_inside() {
+    let square = vec![
+        Point { lat: 0.0, lon: 0.0 },
+        Point { lat: 0.0, lon: 1.0 },
+        Point { lat: 1.0, lon: 1.0 },
+        Point { lat: 1.0, lon: 0.0 },
+    ];
+    assert_eq!(
+        geo_fence(Point { lat: 0.5, lon: 0.5 }, square.clone()),
+        Ok(true)
+    );
+    assert_eq!(
+        classify(Point { lat: 0.0, lon: 0.5 }, square),
+        Ok(Placement::OnEdge)
+    );
+}
+
+#[ferrite_plugin::test]
+fn paris_is_about_343_km_from_london() {
+    let paris = Point {
+        lat: 48.8566,
+        lon: 2.3522,
+    };
+    let london = Point {
+        lat: 51.5074,
+        lon: -0.1278,
+    };
+    let km = distance(paris, london, Unit::Kilometers).unwrap();
+    assert!((km - 343.5).abs() < 1.0, "{km}");
+}
+
+#[ferrite_plugin::test]
+fn a_two_vertex_fence_is_refused() {
+    let p = Point { lat: 0.0, lon: 0.0 };
+    assert_eq!(classify(p, vec![p, p]), Err(GeoError::TooFewVertices(2)));
+}

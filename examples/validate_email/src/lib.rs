@@ -64,3 +64,18 @@ mod tests {
         assert!(!ok(&format!("a@{}.com", "b".repeat(64))));
     }
 }
+
+#[ferrite_plugin::test]
+fn accepts_a_plain_address() {
+    assert!(validate_email("user@example.com".into()));
+}
+
+#[ferrite_plugin::test]
+fn rejects_a_missing_at() {
+    assert!(!validate_email("nobody".into()));
+}
+
+#[ferrite_plugin::test]
+fn rejects_an_overlong_local_part() {
+    assert!(!validate_email(format!("{}@example.com", "a".repeat(65))));
+}

@@ -22,6 +22,7 @@ pub fn component(package: &str) -> Vec<u8> {
                 release: false,
                 manifest_path: Some(root.join("Cargo.toml")),
                 packages: vec!["testbed".into(), "validate_email".into()],
+                tests: false,
             };
             let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
             build(&mut shell, &opts)
