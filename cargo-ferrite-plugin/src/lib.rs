@@ -72,6 +72,8 @@ pub struct Cli {
 pub enum Command {
     Build(commands::build::BuildCommand),
     Test(commands::test::TestCommand),
+    Call(commands::call::CallCommand),
+    Inspect(commands::inspect::InspectCommand),
 }
 
 impl Cli {
@@ -98,6 +100,8 @@ impl Cli {
         let result = match self.command {
             Command::Build(cmd) => cmd.exec(&mut shell),
             Command::Test(cmd) => cmd.exec(&mut shell),
+            Command::Call(cmd) => cmd.exec(&mut shell),
+            Command::Inspect(cmd) => cmd.exec(&mut shell),
         };
         match result {
             Ok(()) => 0,

@@ -2,4 +2,6 @@
 //! and a short `exec` that calls into [`crate::ops`].
 
 pub mod build;
+pub mod call;
+pub mod inspect;
 pub mod test;

@@ -50,6 +50,8 @@ pub struct Built {
     pub sha256: String,
     /// The package's directory (where `plugin.toml` is).
     pub dir: PathBuf,
+    /// Where the host may cache compiled components for this workspace.
+    pub cache_dir: PathBuf,
 }
 
 /// A package to build, with its checked manifest.
@@ -168,6 +170,18 @@ fn select<'a>(
         );
     }
     Ok(plugins)
+}
+
+/// The plugin names (from each `plugin.toml`) the options select, without building.
+pub fn selected_plugins(
+    metadata: &Metadata,
+    manifest: &Path,
+    names: &[String],
+) -> Result<Vec<String>> {
+    select(metadata, manifest, names)?
+        .into_iter()
+        .map(|p| Ok(check_plugin(p)?.manifest.plugin.name))
+        .collect()
 }
 
 fn check_plugin(package: &Package) -> Result<Plugin<'_>> {
@@ -325,6 +339,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         .as_std_path()
         .join("ferrite-plugin");
     let test_dir = out_dir.join("test-build");
+    let cache_dir = out_dir.join("cache");
     let cores = cargo_build(shell, opts, &manifest, &test_dir, &plugins)?;
     let out_dir = if opts.tests { test_dir } else { out_dir };
     std::fs::create_dir_all(&out_dir)
@@ -356,6 +371,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         fs_util::write_atomic(&wit_path, component.wit.as_bytes())?;
         let sha256 = hex(&Sha256::digest(&component.bytes));
         built.push(Built {
+            cache_dir: cache_dir.clone(),
             dir: plugin
                 .manifest_path
                 .parent()

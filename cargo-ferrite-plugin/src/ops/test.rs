@@ -57,6 +57,7 @@ pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
     let plugins = build(shell, &build_opts)?;
     let host = Host::new(HostConfig {
         pool_size: 0,
+        cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
         ..HostConfig::default()
     })
     .context("failed to start the plugin host")?;
@@ -240,7 +241,7 @@ fn judge(
 }
 
 /// Loads a JSON seed file: `{"key": "value"}` or `{"key": {"value": "v", "ttl_ms": 1000}}`.
-fn seed_keyspace(keyspace: &dyn Keyspace, path: &Path) -> Result<()> {
+pub(crate) fn seed_keyspace(keyspace: &dyn Keyspace, path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the keyspace seed `{}`", path.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)

@@ -34,7 +34,7 @@ pub fn assert_error(out: &Output, needles: &[&str]) {
         !out.status.success(),
         "expected failure, got success:\n{err}"
     );
-    assert!(!err.contains("panicked"), "the CLI panicked:\n{err}");
+    assert!(!err.contains("thread 'main'"), "the CLI panicked:\n{err}");
     assert!(
         !err.contains("RUST_BACKTRACE"),
         "a backtrace hint leaked:\n{err}"
