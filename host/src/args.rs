@@ -3,7 +3,10 @@
 use wasmtime::component::{Type, Val, wasm_wave};
 
 use crate::error::CallError;
-use crate::host::FunctionInfo;
+use std::borrow::Cow;
+
+use crate::fast::{Arg, Args, P, Shape};
+use crate::plugin::FunctionInfo;
 
 /// The longest piece of a bad argument an error message quotes.
 const QUOTE: usize = 80;
@@ -100,5 +103,145 @@ fn from_bytes_one(f: &FunctionInfo, i: usize, arg: &[u8]) -> Result<Val, CallErr
             }
         }
         other => wasm_wave::from_str::<Val>(other, text()?).map_err(|e| bad(f, i, arg, e)),
+    }
+}
+
+/// The fast-path kind of parameter `i` of a typed-shape function.
+fn kind(f: &FunctionInfo, i: usize) -> P {
+    match f.shape {
+        Shape::Typed { params, .. } => params[i].expect("a typed shape covers every parameter"),
+        Shape::Dynamic => unreachable!("only typed shapes take fast arguments"),
+    }
+}
+
+/// Parses byte-string arguments for a typed-shape function, borrowing them.
+pub(crate) fn fast_from_bytes<'a>(
+    f: &FunctionInfo,
+    args: &[&'a [u8]],
+) -> Result<Args<'a>, CallError> {
+    check_arity(f, args.len())?;
+    let mut out = Args::new();
+    for (i, &arg) in args.iter().enumerate() {
+        out.push({
+            let text =
+                || std::str::from_utf8(arg).map_err(|_| bad(f, i, arg, "it is not UTF-8 text"));
+            let number = |r: Result<Arg<'a>, String>| r.map_err(|e| bad(f, i, arg, e));
+            match kind(f, i) {
+                P::Str => text().map(|t| Arg::Str(Cow::Borrowed(t))),
+                P::Bytes => Ok(Arg::Bytes(Cow::Borrowed(arg))),
+                P::Bool => match arg {
+                    b"1" | b"true" => Ok(Arg::Bool(true)),
+                    b"0" | b"false" => Ok(Arg::Bool(false)),
+                    _ => Err(bad(f, i, arg, "expected 1, 0, true or false")),
+                },
+                P::U32 => number(text()?.parse().map(Arg::U32).map_err(|e| e.to_string())),
+                P::S32 => number(text()?.parse().map(Arg::S32).map_err(|e| e.to_string())),
+                P::U64 => number(text()?.parse().map(Arg::U64).map_err(|e| e.to_string())),
+                P::S64 => number(text()?.parse().map(Arg::S64).map_err(|e| e.to_string())),
+                P::F64 => number(text()?.parse().map(Arg::F64).map_err(|e| e.to_string())),
+            }
+        }?);
+    }
+    Ok(out)
+}
+
+/// Parses WAVE arguments for a typed-shape function. The commonest literals
+/// (a string without escapes, a plain integer, `true`, `false`) are read
+/// directly, borrowing; anything else goes through the WAVE parser, so what is
+/// accepted is exactly what WAVE accepts.
+pub(crate) fn fast_from_wave<'a>(
+    f: &FunctionInfo,
+    args: &[&'a str],
+) -> Result<Args<'a>, CallError> {
+    check_arity(f, args.len())?;
+    let mut out = Args::new();
+    for (i, &arg) in args.iter().enumerate() {
+        match simple_wave(kind(f, i), arg) {
+            Some(fast) => out.push(fast),
+            None => {
+                let val = wasm_wave::from_str::<Val>(&f.params[i].1, arg)
+                    .map_err(|e| bad(f, i, arg.as_bytes(), e))?;
+                out.push(from_val(val));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A WAVE literal read without the parser, when it is one of the simple forms.
+fn simple_wave(p: P, text: &str) -> Option<Arg<'_>> {
+    let digits = |t: &str| {
+        let body = t.strip_prefix('-').unwrap_or(t);
+        !body.is_empty() && body.len() <= 20 && body.bytes().all(|b| b.is_ascii_digit())
+    };
+    match p {
+        P::Str => {
+            let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+            let plain = !inner
+                .bytes()
+                .any(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r'));
+            plain.then_some(Arg::Str(Cow::Borrowed(inner)))
+        }
+        P::Bool => match text {
+            "true" => Some(Arg::Bool(true)),
+            "false" => Some(Arg::Bool(false)),
+            _ => None,
+        },
+        P::U32 if digits(text) => text.parse().ok().map(Arg::U32),
+        P::S32 if digits(text) => text.parse().ok().map(Arg::S32),
+        P::U64 if digits(text) => text.parse().ok().map(Arg::U64),
+        P::S64 if digits(text) => text.parse().ok().map(Arg::S64),
+        _ => None,
+    }
+}
+
+/// The fast-path argument for a value the WAVE parser produced.
+fn from_val(val: Val) -> Arg<'static> {
+    match val {
+        Val::String(s) => Arg::Str(Cow::Owned(s)),
+        Val::List(items) => Arg::Bytes(Cow::Owned(
+            items
+                .into_iter()
+                .map(|v| if let Val::U8(b) = v { b } else { 0 })
+                .collect(),
+        )),
+        Val::Bool(b) => Arg::Bool(b),
+        Val::U32(n) => Arg::U32(n),
+        Val::S32(n) => Arg::S32(n),
+        Val::U64(n) => Arg::U64(n),
+        Val::S64(n) => Arg::S64(n),
+        Val::Float64(x) => Arg::F64(x),
+        other => unreachable!("WAVE parsed {other:?} for a fast-path parameter"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_literals_are_read_without_the_parser() {
+        assert!(matches!(
+            simple_wave(P::Str, "\"a@b.co\""),
+            Some(Arg::Str(Cow::Borrowed("a@b.co")))
+        ));
+        assert!(
+            simple_wave(P::Str, "\"say \\\"hi\\\"\"").is_none(),
+            "escapes go to the parser"
+        );
+        assert!(simple_wave(P::Str, "\"a\"b\"").is_none());
+        assert!(simple_wave(P::Str, "abc").is_none());
+        assert!(matches!(simple_wave(P::S64, "-42"), Some(Arg::S64(-42))));
+        assert!(
+            simple_wave(P::U32, "-1").is_none(),
+            "out of range goes to the parser"
+        );
+        assert!(simple_wave(P::U32, "+1").is_none());
+        assert!(simple_wave(P::U32, "1_000").is_none());
+        assert!(matches!(
+            simple_wave(P::Bool, "true"),
+            Some(Arg::Bool(true))
+        ));
+        assert!(simple_wave(P::F64, "1.5").is_none());
     }
 }

@@ -33,24 +33,27 @@
 
 mod args;
 mod cache;
+mod call;
 pub mod check;
 mod config;
 mod error;
+mod fast;
+mod fxhash;
 mod host;
 pub mod keyspace;
 pub mod manifest;
+mod plugin;
 mod state;
 mod typed;
 mod wit_text;
 
 pub use cache::CacheOutcome;
+pub use call::{CallOptions, CallReport};
 pub use config::{EffectiveLimits, HostConfig};
 pub use error::{CallError, LoadError};
-pub use host::{
-    CallOptions, CallReport, FunctionInfo, Host, LoadOptions, MANIFEST_SECTION, Plugin,
-    embedded_manifest,
-};
+pub use host::{Host, LoadOptions, MANIFEST_SECTION, embedded_manifest};
 pub use keyspace::{Keyspace, KvError, MemoryKeyspace};
+pub use plugin::{FunctionInfo, Plugin};
 pub use state::{Clock, Level, LogRecord, ManualClock, SystemClock};
 pub use typed::TypedFunction;
 pub use wasmtime::component::{Val, wasm_wave};

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use wasmtime::component::{ComponentNamedList, Lift, Lower};
 
+use crate::call::{CallOptions, classify};
 use crate::error::CallError;
-use crate::host::{CallOptions, Host, Plugin};
+use crate::host::Host;
+use crate::plugin::Plugin;
 
 /// A plugin function with a fixed Rust signature: `P` is the tuple of
 /// parameters, `R` the tuple of results (`(bool,)`, or `()` for none).
@@ -39,17 +41,12 @@ where
             _types: PhantomData,
         };
         // Check the types once, on a real instance.
+        let name = &f.plugin.functions()[index].name;
         let (checked, ..) =
             f.host
-                .with_instance(&f.plugin, &CallOptions::default(), |store, instance| {
-                    let func = instance
-                        .get_func(&mut *store, f.plugin.functions()[index].index())
-                        .ok_or_else(|| CallError::Host("export vanished".into()))?;
+                .with_instance(&f.plugin, index, &CallOptions::default(), |store, func| {
                     func.typed::<P, R>(&*store).map(drop).map_err(|e| {
-                        CallError::Host(format!(
-                            "`{}` does not have that signature: {e}",
-                            f.plugin.functions()[index].name
-                        ))
+                        CallError::Host(format!("`{name}` does not have that signature: {e}"))
                     })
                 });
         checked.map(|()| f)
@@ -62,20 +59,18 @@ where
 
     /// Calls it with `opts`.
     pub fn call_with(&self, params: P, opts: &CallOptions) -> Result<R, CallError> {
-        let info = &self.plugin.functions()[self.index];
-        let (result, ..) = self
-            .host
-            .with_instance(&self.plugin, opts, |store, instance| {
-                let func = instance
-                    .get_func(&mut *store, info.index())
-                    .ok_or_else(|| CallError::Host("export vanished".into()))?;
-                // SAFETY: `new` checked `P` and `R` against this export's type, and
-                // every instance of the plugin has the same export types.
-                let typed = unsafe { wasmtime::component::TypedFunc::<P, R>::new_unchecked(func) };
-                typed
-                    .call(&mut *store, params)
-                    .map_err(|e| crate::host::classify_for(e, info, &self.plugin, store.data()))
-            });
+        let name = &self.plugin.functions()[self.index].name;
+        let (result, ..) =
+            self.host
+                .with_instance(&self.plugin, self.index, opts, |store, func| {
+                    // SAFETY: `new` checked `P` and `R` against this export's type, and
+                    // every instance of the plugin has the same export types.
+                    let typed =
+                        unsafe { wasmtime::component::TypedFunc::<P, R>::new_unchecked(func) };
+                    typed
+                        .call(&mut *store, params)
+                        .map_err(|e| classify(e, name, &self.plugin, store.data()))
+                });
         result
     }
 }

@@ -432,3 +432,77 @@ fn the_cache_is_used_and_a_bad_entry_is_recompiled_not_trusted() {
     assert_eq!(load(config()), CacheOutcome::Replaced);
     assert_eq!(load(config()), CacheOutcome::Hit);
 }
+
+#[test]
+fn the_typed_fast_path_and_the_val_path_agree() {
+    use wasmtime::component::Val;
+    let host = common::host();
+    testbed(&host, LoadOptions::default());
+    let opts = CallOptions::default();
+    // Functions whose signatures take the typed fast path, with WAVE arguments
+    // and the same arguments as component values.
+    let cases: &[(&str, &[&str], Vec<Val>)] = &[
+        ("shout", &["\"héllo\""], vec![Val::String("héllo".into())]),
+        (
+            "shout",
+            &["\"tab\\there\""],
+            vec![Val::String("tab\there".into())],
+        ),
+        ("counter", &[], vec![]),
+        ("crunch", &["2"], vec![Val::U32(2)]),
+        ("recurse", &["30"], vec![Val::U64(30)]),
+        ("huge", &["0"], vec![Val::U32(0)]),
+        ("now", &[], vec![]),
+    ];
+    for (f, wave_args, vals) in cases {
+        let fast = host.call_wave("testbed", f, wave_args).result.unwrap();
+        let slow = host.call_vals("testbed", f, vals, &opts).result.unwrap();
+        if *f == "now" {
+            continue;
+        }
+        assert_eq!(fast, slow, "{f}({})", wave_args.join(", "));
+    }
+    // Errors read the same on both paths.
+    let fast = host
+        .call_wave("testbed", "crunch", &["x"])
+        .result
+        .unwrap_err();
+    assert!(
+        matches!(fast, CallError::BadArgument { ref param, ref ty, .. } if param == "rounds" && ty == "u32"),
+        "{fast:?}"
+    );
+    let bytes = host
+        .call_bytes("testbed", "shout", &[b"\xc3"], &opts)
+        .result
+        .unwrap_err();
+    assert!(bytes.to_string().contains("not UTF-8"), "{bytes}");
+    let fuel = host
+        .call_wave("testbed", "spin", &["1"])
+        .result
+        .unwrap_err();
+    assert!(matches!(fuel, CallError::OutOfFuel { .. }), "{fuel:?}");
+}
+
+#[test]
+fn a_remembered_lookup_never_outlives_an_unload_a_reload_or_its_host() {
+    let host = common::host();
+    testbed(&host, LoadOptions::default());
+    assert_eq!(wave(&host, "add", &["1", "2"]).unwrap(), "3");
+    assert!(host.unload("testbed"));
+    assert!(matches!(host.call_wave("testbed", "add", &["1", "2"]).result, Err(CallError::NoSuchPlugin(_))));
+    let config = |v: &str| LoadOptions {
+        config: HashMap::from([("v".to_string(), v.to_string())]),
+        ..LoadOptions::default()
+    };
+    testbed(&host, config("a"));
+    assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"a\")");
+    host.reload("testbed", &common::component("testbed"), config("b")).unwrap();
+    assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"b\")");
+    // Another host on this thread, with a plugin of the same name, is its own.
+    let other = common::host();
+    testbed(&other, config("c"));
+    assert_eq!(wave(&other, "setting", &["\"v\""]).unwrap(), "some(\"c\")");
+    assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"b\")");
+    drop(host);
+    assert_eq!(wave(&other, "setting", &["\"v\""]).unwrap(), "some(\"c\")");
+}

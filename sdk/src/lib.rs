@@ -72,6 +72,7 @@
 
 #[doc(hidden)]
 pub mod abi;
+pub mod alloc;
 #[rustfmt::skip]
 mod bindings;
 pub mod clock;

@@ -6,10 +6,13 @@
 //! * `cargo xtask componentize IN OUT` wraps a core module that carries its own
 //!   `component-type` section (as wit-bindgen writes) into a component, for the
 //!   size baseline in `benches/size`.
+//! * `cargo xtask bench-report` prints the medians and ratios of the last
+//!   `cargo bench -p ferrite-plugin-host --bench host` run.
 //!
 //! This crate does not depend on the SDK, so it runs even when a WIT change has
 //! left the SDK unable to compile.
 
+mod bench;
 mod bindings;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +53,17 @@ fn main() -> ExitCode {
                 .expect("componentize");
             std::fs::write(output, component).expect("write the component");
             ExitCode::SUCCESS
+        }
+        ["bench-report"] => {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| root().join("target"), PathBuf::from);
+            match bench::report(&target.join("criterion")) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         _ => {
             eprintln!("usage: cargo xtask bindings [--check] | cargo xtask componentize IN OUT");

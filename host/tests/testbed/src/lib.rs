@@ -127,3 +127,24 @@ pub fn chatty(n: u32) -> u32 {
 pub fn shout(s: String) -> String {
     s.to_uppercase()
 }
+
+/// CPU-bound work: `rounds` rounds of a sieve over the first 10,000 numbers.
+#[ferrite_plugin::function]
+pub fn crunch(rounds: u32) -> u64 {
+    let mut total = 0u64;
+    let mut sieve = vec![true; 10_000];
+    for _ in 0..rounds {
+        sieve.iter_mut().for_each(|s| *s = true);
+        for i in 2..sieve.len() {
+            if sieve[i] {
+                total += i as u64;
+                let mut j = i * i;
+                while j < sieve.len() {
+                    sieve[j] = false;
+                    j += i;
+                }
+            }
+        }
+    }
+    black_box(total)
+}
