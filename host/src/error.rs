@@ -11,6 +11,14 @@ pub enum LoadError {
     /// Its manifest is malformed.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The component file cannot be read.
+    #[error("cannot read `{}`: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The component carries no `plugin.toml` and none was given.
     #[error(
         "the component carries no plugin.toml (build it with `cargo ferrite-plugin build`) and none was given"

@@ -229,6 +229,20 @@ impl Host {
         Ok(plugin)
     }
 
+    /// Loads the component at `path` (which carries its `plugin.toml` unless
+    /// `opts.manifest` gives one).
+    pub fn load_file(
+        &self,
+        path: &std::path::Path,
+        opts: LoadOptions,
+    ) -> Result<Arc<Plugin>, LoadError> {
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        self.load(&bytes, opts)
+    }
+
     /// Replaces the plugin `name` with a new component, atomically: calls that
     /// started before finish on the old version, calls after see the new one.
     /// The new component is compiled and checked before anything changes.

@@ -489,14 +489,18 @@ fn a_remembered_lookup_never_outlives_an_unload_a_reload_or_its_host() {
     testbed(&host, LoadOptions::default());
     assert_eq!(wave(&host, "add", &["1", "2"]).unwrap(), "3");
     assert!(host.unload("testbed"));
-    assert!(matches!(host.call_wave("testbed", "add", &["1", "2"]).result, Err(CallError::NoSuchPlugin(_))));
+    assert!(matches!(
+        host.call_wave("testbed", "add", &["1", "2"]).result,
+        Err(CallError::NoSuchPlugin(_))
+    ));
     let config = |v: &str| LoadOptions {
         config: HashMap::from([("v".to_string(), v.to_string())]),
         ..LoadOptions::default()
     };
     testbed(&host, config("a"));
     assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"a\")");
-    host.reload("testbed", &common::component("testbed"), config("b")).unwrap();
+    host.reload("testbed", &common::component("testbed"), config("b"))
+        .unwrap();
     assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"b\")");
     // Another host on this thread, with a plugin of the same name, is its own.
     let other = common::host();
@@ -505,4 +509,19 @@ fn a_remembered_lookup_never_outlives_an_unload_a_reload_or_its_host() {
     assert_eq!(wave(&host, "setting", &["\"v\""]).unwrap(), "some(\"b\")");
     drop(host);
     assert_eq!(wave(&other, "setting", &["\"v\""]).unwrap(), "some(\"c\")");
+}
+
+#[test]
+fn it_loads_a_component_file_and_names_an_unreadable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("testbed.wasm");
+    std::fs::write(&path, common::component("testbed")).unwrap();
+    let host = common::host();
+    host.load_file(&path, LoadOptions::default()).unwrap();
+    assert_eq!(wave(&host, "add", &["1", "2"]).unwrap(), "3");
+    let err = host
+        .load_file(&dir.path().join("nope.wasm"), LoadOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().starts_with("cannot read `"), "{err}");
+    assert!(err.to_string().contains("nope.wasm"), "{err}");
 }
