@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-target}"
 
-cargo run -q -p cargo-ferrite-plugin -- build --release -q -p validate_email -p geo_fence
+cargo run -q -p cargo-ferrite-plugin -- build --release -q \
+    -p validate_email -p geo_fence -p json_transform -p rate_limiter
 cargo build -q --release --target wasm32-unknown-unknown \
     --manifest-path benches/size/wit-bindgen-validate-email/Cargo.toml \
     --target-dir "$target/size-bench"
@@ -17,9 +18,11 @@ cargo xtask componentize "$core" "$baseline"
 size() { stat -c %s "$1"; }
 sdk=$(size "$target/ferrite-plugin/validate_email.wasm")
 wb=$(size "$baseline")
-geo=$(size "$target/ferrite-plugin/geo_fence.wasm")
 printf '| component | bytes | KiB |\n|---|---:|---:|\n'
-printf '| validate_email (cargo ferrite-plugin build --release) | %d | %.1f |\n' "$sdk" "$(echo "$sdk/1024" | bc -l)"
-printf '| validate_email (hand-written, wit-bindgen 0.61.1) | %d | %.1f |\n' "$wb" "$(echo "$wb/1024" | bc -l)"
-printf '| geo_fence (cargo ferrite-plugin build --release) | %d | %.1f |\n' "$geo" "$(echo "$geo/1024" | bc -l)"
+row() { printf '| %s | %d | %.1f |\n' "$1" "$2" "$(echo "$2/1024" | bc -l)"; }
+row "validate_email (cargo ferrite-plugin build --release)" "$sdk"
+row "validate_email (hand-written, wit-bindgen 0.61.1)" "$wb"
+for p in geo_fence json_transform rate_limiter; do
+    row "$p (cargo ferrite-plugin build --release)" "$(size "$target/ferrite-plugin/$p.wasm")"
+done
 printf '\nvalidate_email SDK / wit-bindgen: %.3f\n' "$(echo "$sdk/$wb" | bc -l)"

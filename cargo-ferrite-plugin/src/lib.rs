@@ -70,6 +70,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    New(commands::new::NewCommand),
     Build(commands::build::BuildCommand),
     Test(commands::test::TestCommand),
     Call(commands::call::CallCommand),
@@ -98,6 +99,7 @@ impl Cli {
         };
         let mut shell = shell::Shell::new(verbosity, self.color);
         let result = match self.command {
+            Command::New(cmd) => cmd.exec(&mut shell),
             Command::Build(cmd) => cmd.exec(&mut shell),
             Command::Test(cmd) => cmd.exec(&mut shell),
             Command::Call(cmd) => cmd.exec(&mut shell),

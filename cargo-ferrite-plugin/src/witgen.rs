@@ -7,62 +7,15 @@ use anyhow::{Result, bail};
 
 use crate::meta::{DefKind, Export, Ty, TypeDef};
 
-/// WIT keywords (wit-parser's lexer): a name equal to one is written `%name`.
-const KEYWORDS: &[&str] = &[
-    "as",
-    "async",
-    "bool",
-    "borrow",
-    "char",
-    "constructor",
-    "enum",
-    "error-context",
-    "export",
-    "f32",
-    "f64",
-    "flags",
-    "func",
-    "future",
-    "import",
-    "include",
-    "interface",
-    "list",
-    "map",
-    "option",
-    "own",
-    "package",
-    "record",
-    "resource",
-    "result",
-    "s16",
-    "s32",
-    "s64",
-    "s8",
-    "static",
-    "stream",
-    "string",
-    "tuple",
-    "type",
-    "u16",
-    "u32",
-    "u64",
-    "u8",
-    "use",
-    "variant",
-    "with",
-    "world",
-];
-
 /// The version of the `ferrite:plugin` package plugins are built against.
 pub const HOST_PACKAGE: &str = "ferrite:plugin@0.1.0";
 
-/// A name as WIT source: `%list` for a keyword.
+/// A name as WIT source. Every name is written `%name`, which WIT accepts for
+/// any identifier, so that no keyword (`list`, `from`, `type`, ...) can break
+/// the generated world; the `.wit` users read is printed from the component,
+/// which escapes only keywords.
 pub fn escape(name: &str) -> String {
-    if KEYWORDS.contains(&name) {
-        format!("%{name}")
-    } else {
-        name.to_string()
-    }
+    format!("%{name}")
 }
 
 /// The WIT world name for a plugin name: `validate_email` → `validate-email`,
@@ -239,8 +192,8 @@ pub fn world(plugin: &str, version: &semver::Version, exports: &[Export]) -> Res
 
     let world = world_name(plugin);
     let mut out = String::new();
-    let _ = writeln!(out, "package plugin:{world}@{version};\n");
-    let _ = writeln!(out, "world {world} {{");
+    let _ = writeln!(out, "package plugin:{}@{version};\n", escape(&world));
+    let _ = writeln!(out, "world {} {{", escape(&world));
     let _ = writeln!(
         out,
         "    include {};",
@@ -293,4 +246,59 @@ pub fn world(plugin: &str, version: &semver::Version, exports: &[Export]) -> Res
     }
     let _ = writeln!(out, "}}");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::{Export, ExportKind, Field};
+
+    /// Keyword names anywhere in a plugin still make a world that resolves.
+    #[test]
+    fn keywords_are_escaped_everywhere() {
+        let record = Ty::Def(Rc::new(TypeDef {
+            wit_name: "record".into(),
+            rust_path: "p::Record".into(),
+            docs: String::new(),
+            kind: DefKind::Record(vec![
+                Field {
+                    name: "from".into(),
+                    docs: String::new(),
+                    ty: Ty::U8,
+                },
+                Field {
+                    name: "type".into(),
+                    docs: String::new(),
+                    ty: Ty::String,
+                },
+            ]),
+        }));
+        let export = Export {
+            kind: ExportKind::Function,
+            wit_name: "list".into(),
+            rust_path: "p::list".into(),
+            docs: String::new(),
+            attrs: Vec::new(),
+            params: vec![("from".into(), record), ("use".into(), Ty::Bool)],
+            result: Some(Ty::Use {
+                interface: "types".into(),
+                name: "error".into(),
+            }),
+        };
+        for plugin in ["list", "record", "validate_email"] {
+            let src = world(
+                plugin,
+                &semver::Version::new(1, 0, 0),
+                std::slice::from_ref(&export),
+            )
+            .unwrap();
+            let mut resolve = wit_parser::Resolve::default();
+            resolve
+                .push_str("host.wit", crate::componentize::HOST_WIT)
+                .unwrap();
+            resolve
+                .push_str("plugin.wit", &src)
+                .unwrap_or_else(|e| panic!("{plugin}: {e:#}\n{src}"));
+        }
+    }
 }

@@ -28,6 +28,10 @@ fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
             "-p",
             "geo_fence",
             "-p",
+            "json_transform",
+            "-p",
+            "rate_limiter",
+            "-p",
             "every_type",
         ])
         .output()
@@ -43,7 +47,7 @@ fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(messages.len(), 3);
+    assert_eq!(messages.len(), 5);
     let snapshots = workspace().join("cargo-ferrite-plugin/tests/snapshots");
     for m in &messages {
         assert_eq!(m["reason"], "ferrite-plugin-artifact");

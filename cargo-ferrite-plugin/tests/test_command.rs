@@ -176,7 +176,7 @@ fn tests_never_reach_the_built_component() {
     let p = plugin("shipped");
     let out = p.run(&["build", "--release"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let surface = Surface::of(&std::fs::read(p.artifact("shipped")).unwrap()).unwrap();
+    let surface = Surface::of(&std::fs::read(p.release_artifact("shipped")).unwrap()).unwrap();
     assert_eq!(surface.functions, ["forever", "hit"]);
 }
 

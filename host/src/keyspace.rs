@@ -36,6 +36,9 @@ pub trait Keyspace: Send + Sync {
     }
     /// Adds `delta` to the decimal integer at `key` (0 if missing), keeping its expiry.
     fn incr_by(&self, key: &[u8], delta: i64) -> Result<i64, KvError>;
+    /// Makes `key` expire after `ttl` (or, with `None`, never), keeping its
+    /// value; whether it exists.
+    fn expire(&self, key: &[u8], ttl: Option<Duration>) -> Result<bool, KvError>;
     /// Up to `limit` live keys starting with `prefix`, in ascending order.
     fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError>;
 }
@@ -103,20 +106,6 @@ impl MemoryKeyspace {
         let now = Instant::now();
         self.with_live(key, |_, e| {
             e.map(|e| e.expires.map(|t| t.saturating_duration_since(now)))
-        })
-    }
-
-    /// Sets (or with `None`, clears) the expiry of `key`; whether it exists.
-    pub fn expire(&self, key: &[u8], ttl: Option<Duration>) -> bool {
-        let now = Instant::now();
-        self.with_live(key, |map, e| {
-            if e.is_none() {
-                return false;
-            }
-            if let Some(entry) = map.get_mut(key) {
-                entry.expires = ttl.map(|d| now + d);
-            }
-            true
         })
     }
 
@@ -192,6 +181,19 @@ impl Keyspace for MemoryKeyspace {
         })
     }
 
+    fn expire(&self, key: &[u8], ttl: Option<Duration>) -> Result<bool, KvError> {
+        let now = Instant::now();
+        Ok(self.with_live(key, |map, e| {
+            if e.is_none() {
+                return false;
+            }
+            if let Some(entry) = map.get_mut(key) {
+                entry.expires = ttl.map(|d| now + d);
+            }
+            true
+        }))
+    }
+
     fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError> {
         let now = Instant::now();
         let map = self.lock();
@@ -231,7 +233,8 @@ mod tests {
         assert_eq!(kv.scan(b"", 10).unwrap(), vec![b"u".to_vec()]);
         assert_eq!(kv.len(), 1);
         assert_eq!(kv.ttl(b"u"), Some(None));
-        assert!(kv.expire(b"u", Some(Duration::from_secs(10))));
+        assert!(kv.expire(b"u", Some(Duration::from_secs(10))).unwrap());
+        assert!(!kv.expire(b"absent", Some(Duration::from_secs(10))).unwrap());
         assert!(kv.ttl(b"u").unwrap().unwrap() > Duration::from_secs(9));
     }
 

@@ -292,6 +292,18 @@ impl kv::Host for CallState {
         self.keyspace.incr_by(&key, delta).map_err(kv_error)
     }
 
+    fn expire(&mut self, key: Vec<u8>, ttl_ms: u64) -> Result<bool, types::Error> {
+        self.kv_allowed(true)?;
+        if ttl_ms == 0 {
+            return Err(types::Error::InvalidArgument(
+                "a TTL must be at least 1 ms".into(),
+            ));
+        }
+        self.keyspace
+            .expire(&key, Some(Duration::from_millis(ttl_ms)))
+            .map_err(kv_error)
+    }
+
     fn scan(&mut self, prefix: Vec<u8>, limit: u32) -> Result<Vec<Vec<u8>>, types::Error> {
         self.kv_allowed(false)?;
         self.keyspace

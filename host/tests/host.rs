@@ -525,3 +525,46 @@ fn it_loads_a_component_file_and_names_an_unreadable_one() {
     assert!(err.to_string().starts_with("cannot read `"), "{err}");
     assert!(err.to_string().contains("nope.wasm"), "{err}");
 }
+
+#[test]
+fn concurrent_rate_limited_calls_lose_no_counts() {
+    // rate_limiter counts with `incr_by` and sets the window's expiry with
+    // `expire` when the increment created the key: no read-modify-write.
+    let host = common::host();
+    host.load(
+        &common::component("rate_limiter"),
+        LoadOptions {
+            warm: Some(4),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let (threads, calls) = (4, 100);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..calls {
+                    let r = host.call_wave(
+                        "rate_limiter",
+                        "allow",
+                        &["\"k\"", "1000000", "3600000", "fixed-window"],
+                    );
+                    let v = wasm_wave::to_string(&r.result.unwrap().unwrap()).unwrap();
+                    assert!(v.starts_with("ok({allowed: true"), "{v}");
+                }
+            });
+        }
+    });
+    // Sum every window's counter (the test may straddle a window boundary).
+    let keys = host.keyspace().scan(b"ratelimit:k:", 10).unwrap();
+    let total: u64 = keys
+        .iter()
+        .map(|k| {
+            String::from_utf8(host.keyspace().get(k).unwrap().unwrap())
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, threads * calls);
+}

@@ -106,6 +106,8 @@ pub mod kv {
         fn exists_import(p0: i32, p1: i32, p2: i32);
         #[link_name = "incr-by"]
         fn incr_by_import(p0: i32, p1: i32, p2: i64, p3: i32);
+        #[link_name = "expire"]
+        fn expire_import(p0: i32, p1: i32, p2: i64, p3: i32);
         #[link_name = "scan"]
         fn scan_import(p0: i32, p1: i32, p2: i32, p3: i32);
     }
@@ -203,6 +205,29 @@ pub mod kv {
         unsafe {
             incr_by_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), area.as_mut_ptr() as usize as i32);
             <Result<i64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Makes `key` expire `ttl-ms` milliseconds from now, keeping its value.
+    /// Returns whether the key exists (an absent key is left absent).
+    ///
+    /// With `incr-by` this is the fixed-window counter: increment, and when the
+    /// increment created the key, set its expiry. Concurrent calls lose no
+    /// increments. A `ttl-ms` of 0 is an `invalid-argument` error.
+    #[cfg(target_arch = "wasm32")]
+    pub fn expire(key: &[u8], ttl_ms: u64) -> Result<bool, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(ttl_ms, &mut args);
+        const _: () = assert!(<Result<bool, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<bool, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            expire_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), area.as_mut_ptr() as usize as i32);
+            <Result<bool, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
         }
     }
 

@@ -18,8 +18,7 @@
 //!     let n = kv::incr_by(&key, 1)?;
 //!     if n == 1 {
 //!         // First hit: keep the counter for a minute.
-//!         let value = kv::get(&key)?.unwrap_or_default();
-//!         kv::set_with_ttl(&key, value, std::time::Duration::from_secs(60))?;
+//!         kv::expire(&key, std::time::Duration::from_secs(60))?;
 //!     }
 //!     Ok(n)
 //! }
@@ -110,6 +109,28 @@ pub fn exists(key: impl AsRef<[u8]>) -> Result<bool, PluginError> {
 pub fn incr_by(key: impl AsRef<[u8]>, delta: i64) -> Result<i64, PluginError> {
     let key = key.as_ref();
     host!(incr_by(key, delta))
+}
+
+/// Makes `key` expire `ttl` from now (rounded down to milliseconds, at least
+/// 1 ms), keeping its value. Returns whether the key exists.
+///
+/// With [`incr_by`] this makes a fixed-window counter that loses no increments
+/// under concurrent calls:
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ferrite_plugin::kv;
+///
+/// let hits = kv::incr_by("hits:2026-11-22T10:15", 1)?;
+/// if hits == 1 {
+///     kv::expire("hits:2026-11-22T10:15", Duration::from_secs(60))?;
+/// }
+/// # Ok::<(), ferrite_plugin::PluginError>(())
+/// ```
+pub fn expire(key: impl AsRef<[u8]>, ttl: Duration) -> Result<bool, PluginError> {
+    let key = key.as_ref();
+    let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+    host!(expire(key, ms))
 }
 
 /// Returns up to `limit` keys starting with `prefix`, in ascending byte order.

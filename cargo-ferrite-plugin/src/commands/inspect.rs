@@ -10,8 +10,8 @@ use crate::shell::{Shell, human_size};
 
 /// Show what a built plugin is: its WIT, manifest, permissions, limits, size and sha256
 ///
-/// Without FILE, inspects the component `cargo ferrite-plugin build` last wrote
-/// for the current plugin.
+/// Without FILE, inspects the current plugin's release component
+/// (`target/ferrite-plugin/<name>.wasm`), or its debug one if there is none.
 #[derive(Args, Debug)]
 pub struct InspectCommand {
     /// A component file, e.g. one downloaded from a registry

@@ -4,4 +4,5 @@
 pub mod build;
 pub mod call;
 pub mod inspect;
+pub mod new;
 pub mod test;

@@ -341,7 +341,12 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
     let test_dir = out_dir.join("test-build");
     let cache_dir = out_dir.join("cache");
     let cores = cargo_build(shell, opts, &manifest, &test_dir, &plugins)?;
-    let out_dir = if opts.tests { test_dir } else { out_dir };
+    // Release components at the top (what ships), debug and test builds apart.
+    let out_dir = match (opts.tests, opts.release) {
+        (true, _) => test_dir,
+        (false, true) => out_dir,
+        (false, false) => out_dir.join("debug"),
+    };
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("failed to create `{}`", out_dir.display()))?;
     let mut built = Vec::new();

@@ -91,19 +91,22 @@ pub fn last_built(opts: &BuildOptions) -> Result<PathBuf> {
             names.join(", ")
         );
     }
-    let path = metadata
+    let dir = metadata
         .target_directory
         .as_std_path()
-        .join("ferrite-plugin")
-        .join(format!("{}.wasm", names[0]));
-    if !path.is_file() {
-        bail!(
-            "`{}` has not been built (no `{}`): run `cargo ferrite-plugin build`, or name a component file",
+        .join("ferrite-plugin");
+    let file = format!("{}.wasm", names[0]);
+    // The release build (what ships), else the debug one.
+    let found = [dir.join(&file), dir.join("debug").join(&file)]
+        .into_iter()
+        .find(|p| p.is_file());
+    found.with_context(|| {
+        format!(
+            "`{}` has not been built (no `{}`): run `cargo ferrite-plugin build --release`, or name a component file",
             names[0],
-            path.display()
-        );
-    }
-    Ok(path)
+            dir.join(&file).display()
+        )
+    })
 }
 
 /// How to call.
@@ -208,18 +211,9 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
             _ => None,
         })
         .collect();
-    let pkg = world
-        .package
-        .context("the component's world has no package")?;
-    let nested: Vec<_> = surface
-        .resolve
-        .packages
-        .iter()
-        .map(|(id, _)| id)
-        .filter(|id| *id != pkg)
-        .collect();
-    let mut printer = wit_component::WitPrinter::default();
-    printer.print(&surface.resolve, pkg, &nested)?;
+    // Downloaded components carry no doc comments of their own; the host
+    // interfaces' docs are attached from the built-in WIT.
+    let wit = crate::componentize::print_wit(&loaded.bytes, &loaded.manifest, &[])?;
     use sha2::Digest;
     Ok(Inspection {
         path: loaded.path.clone(),
@@ -228,7 +222,7 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
         manifest: loaded.manifest.clone(),
         imports: surface.imports.clone(),
         functions,
-        wit: printer.output.to_string(),
+        wit,
     })
 }
 

@@ -2,4 +2,5 @@
 
 pub mod build;
 pub mod call;
+pub mod new;
 pub mod test;

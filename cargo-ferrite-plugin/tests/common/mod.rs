@@ -89,7 +89,15 @@ impl TempPlugin {
             .unwrap()
     }
 
+    /// The component a debug `build` writes for plugin `name`.
     pub fn artifact(&self, name: &str) -> PathBuf {
+        target_dir()
+            .join("test-plugins/ferrite-plugin/debug")
+            .join(format!("{name}.wasm"))
+    }
+
+    /// The component a `build --release` writes for plugin `name`.
+    pub fn release_artifact(&self, name: &str) -> PathBuf {
         target_dir()
             .join("test-plugins/ferrite-plugin")
             .join(format!("{name}.wasm"))

@@ -21,7 +21,11 @@ pub fn component(package: &str) -> Vec<u8> {
             let opts = BuildOptions {
                 release: false,
                 manifest_path: Some(root.join("Cargo.toml")),
-                packages: vec!["testbed".into(), "validate_email".into()],
+                packages: vec![
+                    "testbed".into(),
+                    "validate_email".into(),
+                    "rate_limiter".into(),
+                ],
                 tests: false,
             };
             let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
