@@ -213,20 +213,29 @@ impl Host {
         }))
     }
 
-    /// Loads a plugin under its manifest's name. Fails if that name is taken.
-    pub fn load(&self, component: &[u8], opts: LoadOptions) -> Result<Arc<Plugin>, LoadError> {
-        let plugin = self.prepare(component, opts)?;
+    /// Puts a prepared plugin in the registry under its name: only if the name
+    /// is free (`Some(false)`), only if it is taken (`Some(true)`), or either
+    /// way (`None`). The check and the swap happen under one write lock.
+    fn register(&self, plugin: Arc<Plugin>, taken: Option<bool>) -> Result<Arc<Plugin>, LoadError> {
+        let name = plugin.name().to_string();
         let mut plugins = self
             .inner
             .plugins
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        if plugins.contains_key(plugin.name()) {
-            return Err(LoadError::AlreadyLoaded(plugin.name().to_string()));
+        match (taken, plugins.contains_key(&name)) {
+            (Some(false), true) => return Err(LoadError::AlreadyLoaded(name)),
+            (Some(true), false) => return Err(LoadError::NotLoaded(name)),
+            _ => {}
         }
-        plugins.insert(plugin.name().to_string(), plugin.clone());
+        plugins.insert(name, plugin.clone());
         self.changed();
         Ok(plugin)
+    }
+
+    /// Loads a plugin under its manifest's name. Fails if that name is taken.
+    pub fn load(&self, component: &[u8], opts: LoadOptions) -> Result<Arc<Plugin>, LoadError> {
+        self.register(self.prepare(component, opts)?, Some(false))
     }
 
     /// Loads the component at `path` (which carries its `plugin.toml` unless
@@ -262,27 +271,12 @@ impl Host {
                 plugin.name()
             ))));
         }
-        let mut plugins = self
-            .inner
-            .plugins
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        plugins.insert(name.to_string(), plugin.clone());
-        self.changed();
-        Ok(plugin)
+        self.register(plugin, Some(true))
     }
 
     /// Loads a plugin, or replaces it if one of that name is loaded.
     pub fn install(&self, component: &[u8], opts: LoadOptions) -> Result<Arc<Plugin>, LoadError> {
-        let plugin = self.prepare(component, opts)?;
-        let mut plugins = self
-            .inner
-            .plugins
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        plugins.insert(plugin.name().to_string(), plugin.clone());
-        self.changed();
-        Ok(plugin)
+        self.register(self.prepare(component, opts)?, None)
     }
 
     /// Unloads `name`; whether it was loaded. Calls in flight finish.
