@@ -75,6 +75,16 @@ pub enum Command {
     Test(commands::test::TestCommand),
     Call(commands::call::CallCommand),
     Inspect(commands::inspect::InspectCommand),
+    Keygen(commands::keygen::KeygenCommand),
+    Publish(commands::publish::PublishCommand),
+    Yank(commands::yank::YankCommand),
+    /// Make a yanked version resolvable again
+    Unyank(commands::yank::YankCommand),
+    Search(commands::search::SearchCommand),
+    Info(commands::info::InfoCommand),
+    Install(commands::install::InstallCommand),
+    List(commands::list::ListCommand),
+    Remove(commands::remove::RemoveCommand),
 }
 
 impl Cli {
@@ -104,6 +114,15 @@ impl Cli {
             Command::Test(cmd) => cmd.exec(&mut shell),
             Command::Call(cmd) => cmd.exec(&mut shell),
             Command::Inspect(cmd) => cmd.exec(&mut shell),
+            Command::Keygen(cmd) => cmd.exec(&mut shell),
+            Command::Publish(cmd) => cmd.exec(&mut shell),
+            Command::Yank(cmd) => cmd.exec(&mut shell, true),
+            Command::Unyank(cmd) => cmd.exec(&mut shell, false),
+            Command::Search(cmd) => cmd.exec(&mut shell),
+            Command::Info(cmd) => cmd.exec(&mut shell),
+            Command::Install(cmd) => cmd.exec(&mut shell),
+            Command::List(cmd) => cmd.exec(&mut shell),
+            Command::Remove(cmd) => cmd.exec(&mut shell),
         };
         match result {
             Ok(()) => 0,

@@ -3,6 +3,14 @@
 
 pub mod build;
 pub mod call;
+pub mod info;
 pub mod inspect;
+pub mod install;
+pub mod keygen;
+pub mod list;
 pub mod new;
+pub mod publish;
+pub mod remove;
+pub mod search;
 pub mod test;
+pub mod yank;

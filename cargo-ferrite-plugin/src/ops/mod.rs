@@ -3,4 +3,5 @@
 pub mod build;
 pub mod call;
 pub mod new;
+pub mod registry;
 pub mod test;
