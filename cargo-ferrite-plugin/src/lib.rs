@@ -85,6 +85,7 @@ pub enum Command {
     Install(commands::install::InstallCommand),
     List(commands::list::ListCommand),
     Remove(commands::remove::RemoveCommand),
+    Run(commands::run::RunCommand),
 }
 
 impl Cli {
@@ -123,6 +124,7 @@ impl Cli {
             Command::Install(cmd) => cmd.exec(&mut shell),
             Command::List(cmd) => cmd.exec(&mut shell),
             Command::Remove(cmd) => cmd.exec(&mut shell),
+            Command::Run(cmd) => cmd.exec(&mut shell),
         };
         match result {
             Ok(()) => 0,

@@ -60,6 +60,15 @@ impl Shell {
         }
     }
 
+    /// Another shell printing like this one (for a background thread).
+    pub fn fork(&self) -> Shell {
+        Shell {
+            verbosity: self.verbosity,
+            err: AutoStream::new(std::io::stderr(), self.color),
+            color: self.color,
+        }
+    }
+
     /// The verbosity.
     pub fn verbosity(&self) -> Verbosity {
         self.verbosity

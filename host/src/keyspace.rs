@@ -43,6 +43,15 @@ pub trait Keyspace: Send + Sync {
     fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError>;
 }
 
+/// A live key's value and expiry, as [`MemoryKeyspace::update`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The value.
+    pub value: Vec<u8>,
+    /// When it expires, if ever.
+    pub expires: Option<Instant>,
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     value: Vec<u8>,
@@ -123,6 +132,45 @@ impl MemoryKeyspace {
     /// Removes every key.
     pub fn clear(&self) {
         self.lock().clear();
+    }
+
+    /// Runs `f` on the live value and expiry at `key` (`None` if there is
+    /// none), atomically: what `f` leaves in the slot is stored, and `None`
+    /// deletes the key. What a server needs for `SET NX`, `APPEND`, `PERSIST`.
+    pub fn update<R>(&self, key: &[u8], f: impl FnOnce(&mut Option<Slot>) -> R) -> R {
+        let mut map = self.lock();
+        let now = Instant::now();
+        let mut slot = match map.get_mut(key) {
+            Some(e) if e.live(now) => Some(Slot {
+                value: std::mem::take(&mut e.value),
+                expires: e.expires,
+            }),
+            _ => None,
+        };
+        let result = f(&mut slot);
+        match slot {
+            Some(Slot { value, expires }) => match map.get_mut(key) {
+                Some(e) => *e = Entry { value, expires },
+                None => {
+                    map.insert(key.to_vec(), Entry { value, expires });
+                }
+            },
+            None => {
+                map.remove(key);
+            }
+        }
+        result
+    }
+
+    /// Live keys in ascending order, starting at the `start`-th, at most
+    /// `limit` of them; and whether more follow.
+    pub fn keys_from(&self, start: usize, limit: usize) -> (Vec<Vec<u8>>, bool) {
+        let now = Instant::now();
+        let map = self.lock();
+        let mut live = map.iter().filter(|(_, e)| e.live(now)).skip(start);
+        let keys: Vec<Vec<u8>> = live.by_ref().take(limit).map(|(k, _)| k.clone()).collect();
+        let more = live.next().is_some();
+        (keys, more)
     }
 
     /// Every live key and value, in order (for tests and dumps).

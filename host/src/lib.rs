@@ -52,7 +52,7 @@ pub use call::{CallOptions, CallReport};
 pub use config::{EffectiveLimits, HostConfig};
 pub use error::{CallError, LoadError};
 pub use host::{Host, LoadOptions, MANIFEST_SECTION, embedded_manifest};
-pub use keyspace::{Keyspace, KvError, MemoryKeyspace};
+pub use keyspace::{Keyspace, KvError, MemoryKeyspace, Slot};
 pub use plugin::{FunctionInfo, Plugin};
 pub use state::{Clock, Level, LogRecord, ManualClock, SystemClock};
 pub use typed::TypedFunction;

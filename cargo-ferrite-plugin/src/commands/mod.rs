@@ -11,6 +11,7 @@ pub mod list;
 pub mod new;
 pub mod publish;
 pub mod remove;
+pub mod run;
 pub mod search;
 pub mod test;
 pub mod yank;

@@ -4,4 +4,5 @@ pub mod build;
 pub mod call;
 pub mod new;
 pub mod registry;
+pub mod run;
 pub mod test;

@@ -1,0 +1,222 @@
+//! `cargo ferrite-plugin run` through the real binary, driven by `redis-cli`
+//! (Debian's redis-tools; `.ci/run` installs it).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+/// Whether `redis-cli` is here; CI must have it.
+fn redis_cli_available() -> bool {
+    let found = Command::new("redis-cli")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("redis-cli is not installed: .ci/run installs redis-tools");
+    }
+    if !found {
+        eprintln!("skipped: redis-cli is not installed (apt-get install redis-tools)");
+    }
+    found
+}
+
+/// A running `cargo ferrite-plugin run`, killed on drop.
+struct Running {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `run` with `args` on an ephemeral port and waits for it to listen.
+fn run(args: &[&str], cwd: &Path) -> Running {
+    let mut child = cli()
+        .args(["ferrite-plugin", "run", "--port", "0"])
+        .args(args)
+        .current_dir(cwd)
+        .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    let port = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("`run` exited before listening:\n{seen}");
+        };
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.trim().strip_prefix("Listening on ") {
+            let addr = rest.split_whitespace().next().unwrap();
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Running { child, port }
+}
+
+fn redis_cli(port: u16, args: &[&str], stdin: Option<&Path>) -> String {
+    let mut cmd = Command::new("redis-cli");
+    cmd.args(["-p", &port.to_string()]).args(args);
+    if let Some(file) = stdin {
+        cmd.stdin(std::fs::File::open(file).unwrap());
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn run_serves_a_plugin_crate_to_redis_cli() {
+    if !redis_cli_available() {
+        return;
+    }
+    let plugin = TempPlugin::new(
+        "run_greeter",
+        CDYLIB,
+        &manifest("run_greeter", "\"hello\"", false),
+        HELLO,
+    );
+    let server = run(&[], plugin.dir.path());
+    let p = server.port;
+    assert_eq!(redis_cli(p, &["PING"], None), "PONG");
+    assert_eq!(
+        redis_cli(p, &["FCALL", "hello", "0", "redis"], None),
+        "hello, redis"
+    );
+    assert_eq!(redis_cli(p, &["SET", "k", "v"], None), "OK");
+    assert_eq!(redis_cli(p, &["GET", "k"], None), "v");
+    let e = redis_cli(p, &["FCALL", "hello", "0"], None);
+    assert!(e.contains("`hello` takes 1 argument (name: string)"), "{e}");
+    let list = redis_cli(p, &["FUNCTION", "LIST"], None);
+    assert!(
+        list.contains("run_greeter") && list.contains("hello"),
+        "{list}"
+    );
+    // RESP3 through redis-cli.
+    let hello = redis_cli(p, &["-3", "HELLO", "3"], None);
+    assert!(hello.contains("proto") && hello.contains('3'), "{hello}");
+}
+
+#[test]
+fn function_load_from_redis_cli_stdin() {
+    if !redis_cli_available() {
+        return;
+    }
+    let plugin = TempPlugin::new(
+        "run_loaded",
+        CDYLIB,
+        &manifest("run_loaded", "\"hello\"", false),
+        HELLO,
+    );
+    let out = plugin.build(&["-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let empty = tempfile::tempdir().unwrap();
+    let server = run(&[], empty.path());
+    let p = server.port;
+    let wasm = plugin.artifact("run_loaded");
+    assert_eq!(
+        redis_cli(p, &["-x", "FUNCTION", "LOAD"], Some(&wasm)),
+        "run_loaded"
+    );
+    assert_eq!(
+        redis_cli(p, &["FCALL", "hello", "0", "cli"], None),
+        "hello, cli"
+    );
+    let info = redis_cli(p, &["PLUGIN.INFO", "run_loaded"], None);
+    assert!(info.contains("FUNCTION LOAD"), "{info}");
+    // And `--plugin x.wasm` loads the same component on its own.
+    let wasm_arg = wasm.to_str().unwrap();
+    let second = run(&["--plugin", wasm_arg], empty.path());
+    assert_eq!(
+        redis_cli(second.port, &["FCALL", "hello", "0", "file"], None),
+        "hello, file"
+    );
+}
+
+/// One `FCALL hello 0 x` on an open connection: the bulk reply, or the error.
+fn fcall_hello(conn: &mut BufReader<std::net::TcpStream>) -> Result<String, String> {
+    use std::io::{Read, Write};
+    conn.get_mut()
+        .write_all(b"*4\r\n$5\r\nFCALL\r\n$5\r\nhello\r\n$1\r\n0\r\n$1\r\nx\r\n")
+        .unwrap();
+    let mut line = String::new();
+    conn.read_line(&mut line).unwrap();
+    if let Some(len) = line.strip_prefix('$') {
+        let len: usize = len.trim().parse().unwrap();
+        let mut body = vec![0; len + 2];
+        conn.read_exact(&mut body).unwrap();
+        Ok(String::from_utf8_lossy(&body[..len]).into_owned())
+    } else {
+        Err(line)
+    }
+}
+
+#[test]
+fn watch_rebuilds_and_swaps_without_failing_a_call() {
+    let plugin = TempPlugin::new(
+        "run_watched",
+        CDYLIB,
+        &manifest("run_watched", "\"hello\"", false),
+        HELLO,
+    );
+    let server = run(&["--watch"], plugin.dir.path());
+    let connect =
+        || BufReader::new(std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    let mut conn = connect();
+    assert_eq!(fcall_hello(&mut conn).unwrap(), "hello, x");
+
+    // A client calls all through the rebuild and the swap.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let caller = {
+        let (stop, mut conn) = (stop.clone(), connect());
+        std::thread::spawn(move || {
+            let mut answers = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                answers.push(fcall_hello(&mut conn));
+            }
+            answers
+        })
+    };
+    plugin.write(
+        "src/lib.rs",
+        &HELLO.replace("hello, {name}", "hi again, {name}"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let answer = fcall_hello(&mut conn).unwrap();
+        if answer == "hi again, x" {
+            break;
+        }
+        assert_eq!(answer, "hello, x");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reload within 300 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = caller.join().unwrap();
+    assert!(answers.len() > 10, "{}", answers.len());
+    for a in &answers {
+        let a = a.as_ref().expect("no call fails during the swap");
+        assert!(a == "hello, x" || a == "hi again, x", "{a}");
+    }
+}

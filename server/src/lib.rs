@@ -1,0 +1,36 @@
+//! A local Ferrite-compatible server: RESP2 and RESP3 over TCP, an in-memory
+//! keyspace, and plugins run by `ferrite-plugin-host`.
+//!
+//! It is what `cargo ferrite-plugin run` serves, so that `redis-cli`,
+//! `redis-benchmark` and any Redis client library can drive a plugin before
+//! a Ferrite server ever sees it:
+//!
+//! * the keyspace commands a client expects (`GET`, `SET`, `DEL`, `INCR`,
+//!   `EXPIRE`, `SCAN`, ...), on the same keyspace the plugins' `kv` API uses;
+//! * `FCALL` / `FCALL_RO`, and `FUNCTION LOAD | LIST | DELETE | FLUSH` with
+//!   WebAssembly components as the libraries;
+//! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD` (also spelled
+//!   `PLUGIN.LIST`, ...), installing from a registry with every check that
+//!   `cargo ferrite-plugin install` makes.
+//!
+//! ```no_run
+//! use ferrite_plugin_host::HostConfig;
+//! use ferrite_plugin_server::{Server, ServerConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::new(HostConfig::default(), ServerConfig::default())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:6379").await?;
+//! server.serve(listener).await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod conn;
+pub mod keyspace;
+mod plugins;
+pub mod reply;
+mod server;
+pub mod value;
+
+pub use server::{Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session};

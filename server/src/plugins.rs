@@ -1,0 +1,288 @@
+//! `FUNCTION ...` (Ferrite's spelling of Redis's function commands, with
+//! WebAssembly components as the libraries) and ADR-013's `PLUGIN ...`
+//! operator commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ferrite_plugin_host::Plugin;
+use ferrite_plugin_registry::install::Installer;
+use ferrite_plugin_registry::resolve::Request;
+
+use crate::reply::Reply;
+use crate::server::{Origin, Server};
+
+fn upper(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).to_ascii_uppercase()
+}
+
+fn text(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).into_owned()
+}
+
+fn arity(command: &str) -> Reply {
+    Reply::err(format!(
+        "unknown subcommand or wrong number of arguments for '{command}'"
+    ))
+}
+
+/// `FUNCTION LOAD [REPLACE] <component>`, `LIST`, `DELETE name`, `FLUSH`.
+pub fn function(server: &Server, args: &[Bytes]) -> Reply {
+    let Some(sub) = args.first() else {
+        return arity("FUNCTION");
+    };
+    let sub = upper(sub);
+    let rest = &args[1..];
+    match sub.as_str() {
+        "LOAD" => {
+            let (replace, body) = match rest {
+                [flag, body] if upper(flag) == "REPLACE" => (true, body),
+                [body] => (false, body),
+                _ => return arity("FUNCTION|LOAD"),
+            };
+            match server.load(body, Origin::Loaded, replace) {
+                Ok(p) => Reply::text(p.name()),
+                Err(e) => Reply::err(e),
+            }
+        }
+        "LIST" => Reply::Array(
+            server
+                .host()
+                .plugins()
+                .iter()
+                .map(|p| {
+                    Reply::Map(vec![
+                        (Reply::text("library_name"), Reply::text(p.name())),
+                        (Reply::text("engine"), Reply::text("wasm")),
+                        (Reply::text("functions"), functions(p, false)),
+                    ])
+                })
+                .collect(),
+        ),
+        "DELETE" => match rest {
+            [name] => {
+                if server.unload(&text(name)) {
+                    Reply::Ok
+                } else {
+                    Reply::err("Library not found")
+                }
+            }
+            _ => arity("FUNCTION|DELETE"),
+        },
+        "FLUSH" => {
+            for p in server.host().plugins() {
+                server.unload(p.name());
+            }
+            Reply::Ok
+        }
+        other => arity(&format!("FUNCTION|{other}")),
+    }
+}
+
+/// Each function of `p`: name, and with `detail` its signature.
+fn functions(p: &Plugin, detail: bool) -> Reply {
+    Reply::Array(
+        p.functions()
+            .iter()
+            .filter(|f| !f.is_test())
+            .map(|f| {
+                let signature = format!(
+                    "{}({}){}",
+                    f.name,
+                    f.param_list().join(", "),
+                    f.result
+                        .as_ref()
+                        .map_or(String::new(), |(_, t)| format!(" -> {t}"))
+                );
+                let mut entry = vec![(Reply::text("name"), Reply::text(f.name.clone()))];
+                if detail {
+                    entry.push((Reply::text("signature"), Reply::text(signature)));
+                } else {
+                    entry.push((Reply::text("description"), Reply::text(signature)));
+                    entry.push((Reply::text("flags"), Reply::Array(Vec::new())));
+                }
+                Reply::Map(entry)
+            })
+            .collect(),
+    )
+}
+
+/// `PLUGIN LIST | INFO name | INSTALL name[@req] | REMOVE name | RELOAD name`
+/// (also spelled `PLUGIN.LIST`, ...).
+pub fn plugin(server: &Server, args: &[Bytes]) -> Reply {
+    let Some(sub) = args.first() else {
+        return arity("PLUGIN");
+    };
+    let sub = upper(sub);
+    match (sub.as_str(), &args[1..]) {
+        ("LIST", []) => Reply::Array(
+            server
+                .host()
+                .plugins()
+                .iter()
+                .map(|p| {
+                    Reply::Map(vec![
+                        (Reply::text("name"), Reply::text(p.name())),
+                        (
+                            Reply::text("version"),
+                            Reply::text(p.manifest().plugin.version.to_string()),
+                        ),
+                        (Reply::text("functions"), names(p)),
+                    ])
+                })
+                .collect(),
+        ),
+        ("INFO", [name]) => match server.host().plugin(&text(name)) {
+            Some(p) => info(server, &p),
+            None => Reply::err(format!("no plugin named `{}` is loaded", text(name))),
+        },
+        ("INSTALL", [request]) => install(server, &text(request)),
+        ("REMOVE", [name]) => {
+            let name = text(name);
+            let origin = server.origin(&name);
+            if !server.unload(&name) {
+                return Reply::err(format!("no plugin named `{name}` is loaded"));
+            }
+            if let (Some(Origin::Installed(_)), Some(dir)) = (origin, install_dir(server)) {
+                let _ = ferrite_plugin_registry::install::remove(&dir, &name);
+            }
+            Reply::Ok
+        }
+        ("RELOAD", [name]) => {
+            let name = text(name);
+            match server.origin(&name) {
+                None => Reply::err(format!("no plugin named `{name}` is loaded")),
+                Some(Origin::Loaded) => Reply::err(format!(
+                    "`{name}` was loaded with FUNCTION LOAD and has no file to reload from: use FUNCTION LOAD REPLACE"
+                )),
+                Some(origin @ (Origin::File(_) | Origin::Installed(_))) => {
+                    let (Origin::File(path) | Origin::Installed(path)) = &origin else {
+                        unreachable!("matched above")
+                    };
+                    match std::fs::read(path) {
+                        Ok(bytes) => match server.load(&bytes, origin.clone(), true) {
+                            Ok(p) => Reply::Simple(format!(
+                                "reloaded {} {}",
+                                p.name(),
+                                p.manifest().plugin.version
+                            )),
+                            Err(e) => Reply::err(e),
+                        },
+                        Err(e) => Reply::err(format!("cannot read `{}`: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        (other, _) => arity(&format!("PLUGIN|{other}")),
+    }
+}
+
+fn names(p: &Plugin) -> Reply {
+    Reply::Array(
+        p.functions()
+            .iter()
+            .filter(|f| !f.is_test())
+            .map(|f| Reply::text(f.name.clone()))
+            .collect(),
+    )
+}
+
+fn info(server: &Server, p: &Arc<Plugin>) -> Reply {
+    let m = p.manifest();
+    let limits = p.limits();
+    let origin = match server.origin(p.name()) {
+        Some(Origin::File(path)) => format!("file {}", path.display()),
+        Some(Origin::Installed(path)) => format!("installed {}", path.display()),
+        Some(Origin::Loaded) | None => "FUNCTION LOAD".into(),
+    };
+    let opt = |v: Option<String>| v.map_or(Reply::Null, Reply::text);
+    Reply::Map(vec![
+        (Reply::text("name"), Reply::text(p.name())),
+        (
+            Reply::text("version"),
+            Reply::text(m.plugin.version.to_string()),
+        ),
+        (
+            Reply::text("description"),
+            opt(m.plugin.description.clone()),
+        ),
+        (Reply::text("sha256"), Reply::text(p.sha256())),
+        (Reply::text("origin"), Reply::text(origin)),
+        (Reply::text("functions"), functions(p, true)),
+        (
+            Reply::text("permissions"),
+            Reply::Map(vec![
+                (
+                    Reply::text("keys"),
+                    Reply::Integer(m.permissions.keys.into()),
+                ),
+                (
+                    Reply::text("network"),
+                    Reply::Integer(m.permissions.network.into()),
+                ),
+            ]),
+        ),
+        (
+            Reply::text("limits"),
+            Reply::Map(vec![
+                (
+                    Reply::text("fuel"),
+                    limits
+                        .fuel
+                        .map_or(Reply::Null, |f| Reply::Integer(f as i64)),
+                ),
+                (
+                    Reply::text("memory_bytes"),
+                    Reply::Integer(limits.memory as i64),
+                ),
+                (
+                    Reply::text("timeout_ms"),
+                    limits
+                        .timeout
+                        .map_or(Reply::Null, |t| Reply::Integer(t.as_millis() as i64)),
+                ),
+            ]),
+        ),
+        (Reply::text("warm"), Reply::Integer(p.is_warm().into())),
+    ])
+}
+
+fn install_dir(server: &Server) -> Option<PathBuf> {
+    server.config().install_dir.clone().or_else(|| {
+        Some(std::env::temp_dir().join(format!("ferrite-plugin-run-{}", std::process::id())))
+    })
+}
+
+/// `PLUGIN INSTALL name[@req]`: resolve, download and verify from the
+/// registry exactly as `cargo ferrite-plugin install` does, then load.
+fn install(server: &Server, request: &str) -> Reply {
+    let Some(source) = &server.config().registry else {
+        return Reply::err("no registry is configured: start the server with `--registry R`");
+    };
+    let request = match Request::parse(request) {
+        Ok(r) => r,
+        Err(e) => return Reply::err(e),
+    };
+    let dir = install_dir(server).expect("always a directory");
+    let installer =
+        Installer::new(source).ferrite_version(server.host().config().ferrite_version.clone());
+    let installed = match installer.install(&request, &dir) {
+        Ok(i) => i,
+        Err(e) => return Reply::err(e),
+    };
+    let bytes = match std::fs::read(&installed.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Reply::err(format!("cannot read `{}`: {e}", installed.path.display()));
+        }
+    };
+    match server.load(&bytes, Origin::Installed(installed.path.clone()), true) {
+        Ok(p) => Reply::Simple(format!(
+            "installed {} {}",
+            p.name(),
+            p.manifest().plugin.version
+        )),
+        Err(e) => Reply::err(e),
+    }
+}

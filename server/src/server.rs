@@ -1,0 +1,524 @@
+//! The server: its plugins, its keyspace, and what each command does.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrite_plugin_host::{
+    CallOptions, Host, HostConfig, LoadError, LoadOptions, MemoryKeyspace, Plugin, SystemClock,
+};
+use ferrite_plugin_registry::Source;
+use tokio::net::TcpListener;
+
+use crate::keyspace;
+use crate::reply::{Protocol, Reply};
+use crate::value;
+
+/// The version this server reports as `redis_version`.
+pub const REDIS_VERSION: &str = "7.2.0";
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The longest bulk string a client may send (default 512 MiB, as Redis).
+    pub max_bulk: usize,
+    /// The most arguments in one command (default 1,048,576, as Redis).
+    pub max_args: usize,
+    /// Where `PLUGIN INSTALL` installs from.
+    pub registry: Option<Source>,
+    /// Where `PLUGIN INSTALL` writes (default: a `plugins` directory in the
+    /// system's temporary directory, per process).
+    pub install_dir: Option<PathBuf>,
+    /// Keep this many instances of each plugin warm (see
+    /// `LoadOptions::warm`); `None` runs every call on a fresh instance.
+    pub warm: Option<usize>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_bulk: 512 * 1024 * 1024,
+            max_args: 1024 * 1024,
+            registry: None,
+            install_dir: None,
+            warm: None,
+        }
+    }
+}
+
+/// Where a loaded plugin came from, for `PLUGIN RELOAD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A component file (`--plugin x.wasm`, or a crate's build output).
+    File(PathBuf),
+    /// `FUNCTION LOAD`: the bytes alone.
+    Loaded,
+    /// `PLUGIN INSTALL` from a registry, into this file.
+    Installed(PathBuf),
+}
+
+/// What an FCALL name runs: a plugin and one of its functions.
+type Target = (Arc<str>, Arc<str>);
+
+/// A RESP server around a plugin host. Cheap to clone.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    host: Host,
+    keyspace: Arc<MemoryKeyspace>,
+    config: ServerConfig,
+    /// Function name (both spellings) → (plugin, function).
+    functions: RwLock<HashMap<String, Target>>,
+    origins: Mutex<HashMap<String, Origin>>,
+    /// Serializes loads, so the function table and the host agree.
+    loading: Mutex<()>,
+    next_client: AtomicU64,
+    commands: AtomicU64,
+    started: Instant,
+}
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The host refused it.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Another reason, in words.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Server {
+    /// A server with a fresh in-memory keyspace.
+    pub fn new(host: HostConfig, config: ServerConfig) -> Result<Server, ServeError> {
+        let keyspace = Arc::new(MemoryKeyspace::new());
+        let host = Host::with_keyspace(host, keyspace.clone(), Arc::new(SystemClock))?;
+        Ok(Server {
+            inner: Arc::new(Inner {
+                host,
+                keyspace,
+                config,
+                functions: RwLock::new(HashMap::new()),
+                origins: Mutex::new(HashMap::new()),
+                loading: Mutex::new(()),
+                next_client: AtomicU64::new(1),
+                commands: AtomicU64::new(0),
+                started: Instant::now(),
+            }),
+        })
+    }
+
+    /// The plugin host.
+    pub fn host(&self) -> &Host {
+        &self.inner.host
+    }
+
+    /// The keyspace that both clients and plugins see.
+    pub fn keyspace(&self) -> &Arc<MemoryKeyspace> {
+        &self.inner.keyspace
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Loads a component (with its embedded plugin.toml). With `replace`, a
+    /// loaded plugin of the same name is swapped atomically; without, it is
+    /// an error. A function name another plugin already exports is refused.
+    pub fn load(
+        &self,
+        component: &[u8],
+        origin: Origin,
+        replace: bool,
+    ) -> Result<Arc<Plugin>, ServeError> {
+        let opts = LoadOptions {
+            warm: self.inner.config.warm,
+            ..LoadOptions::default()
+        };
+        let _serial = lock(&self.inner.loading);
+        let host = &self.inner.host;
+        let prepared = host.prepare(component, opts.clone())?;
+        let name = prepared.name().to_string();
+        if !replace && host.plugin(&name).is_some() {
+            return Err(ServeError::Other(format!(
+                "Library '{name}' already exists (use FUNCTION LOAD REPLACE, or PLUGIN RELOAD)"
+            )));
+        }
+        {
+            let table = read(&self.inner.functions);
+            for f in prepared.functions().iter().filter(|f| !f.is_test()) {
+                for spelling in [&f.name, &f.wit_name] {
+                    if let Some((owner, _)) = table.get(spelling.as_str())
+                        && **owner != *name
+                    {
+                        return Err(ServeError::Other(format!(
+                            "Function {spelling} already exists in plugin '{owner}'"
+                        )));
+                    }
+                }
+            }
+        }
+        let plugin = host.install(component, opts)?;
+        lock(&self.inner.origins).insert(name.clone(), origin);
+        self.rebuild_table();
+        Ok(plugin)
+    }
+
+    /// Unloads plugin `name`; whether it was loaded.
+    pub fn unload(&self, name: &str) -> bool {
+        let _serial = lock(&self.inner.loading);
+        let removed = self.inner.host.unload(name);
+        lock(&self.inner.origins).remove(name);
+        self.rebuild_table();
+        removed
+    }
+
+    /// Where plugin `name` came from.
+    pub fn origin(&self, name: &str) -> Option<Origin> {
+        lock(&self.inner.origins).get(name).cloned()
+    }
+
+    fn rebuild_table(&self) {
+        let mut table = HashMap::new();
+        for p in self.inner.host.plugins() {
+            let plugin: Arc<str> = p.name().into();
+            for f in p.functions().iter().filter(|f| !f.is_test()) {
+                let function: Arc<str> = f.name.as_str().into();
+                table.insert(f.name.clone(), (plugin.clone(), function.clone()));
+                table.insert(f.wit_name.clone(), (plugin.clone(), function));
+            }
+        }
+        *self
+            .inner
+            .functions
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = table;
+    }
+
+    /// The plugin and function that FCALL `name` runs.
+    pub fn function(&self, name: &str) -> Option<(Arc<str>, Arc<str>)> {
+        read(&self.inner.functions).get(name).cloned()
+    }
+
+    /// A new client session.
+    pub fn session(&self) -> Session {
+        Session {
+            server: self.clone(),
+            protocol: Protocol::Resp2,
+            id: self.inner.next_client.fetch_add(1, Ordering::Relaxed),
+            name: None,
+            quit: false,
+        }
+    }
+
+    /// Accepts clients on `listener` until the task is dropped.
+    pub async fn serve(&self, listener: TcpListener) -> std::io::Result<()> {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let session = self.session();
+            tokio::spawn(async move {
+                if let Err(e) = crate::conn::serve(session, stream).await {
+                    tracing::debug!("connection closed: {e}");
+                }
+            });
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One client's connection state.
+pub struct Session {
+    server: Server,
+    protocol: Protocol,
+    id: u64,
+    name: Option<String>,
+    quit: bool,
+}
+
+fn wrong_arity(name: &str) -> Reply {
+    Reply::err(format!(
+        "wrong number of arguments for '{}' command",
+        name.to_ascii_lowercase()
+    ))
+}
+
+fn text(arg: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(arg)
+}
+
+impl Session {
+    /// The protocol replies are encoded in.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Whether the client asked to leave.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// The server's bulk-length cap.
+    pub fn max_bulk(&self) -> usize {
+        self.server.inner.config.max_bulk
+    }
+
+    /// The server's argument-count cap.
+    pub fn max_args(&self) -> usize {
+        self.server.inner.config.max_args
+    }
+
+    /// Runs one command (`args[0]` is its name).
+    pub fn execute(&mut self, args: &[Bytes]) -> Reply {
+        self.server.inner.commands.fetch_add(1, Ordering::Relaxed);
+        let name = text(&args[0]).to_ascii_uppercase();
+        let rest = &args[1..];
+        match name.as_str() {
+            "FCALL" => self.fcall(rest, false),
+            "FCALL_RO" => self.fcall(rest, true),
+            "PING" => match rest {
+                [] => Reply::Simple("PONG".into()),
+                [msg] => Reply::Bulk(msg.to_vec()),
+                _ => wrong_arity(&name),
+            },
+            "ECHO" => match rest {
+                [msg] => Reply::Bulk(msg.to_vec()),
+                _ => wrong_arity(&name),
+            },
+            "QUIT" => {
+                self.quit = true;
+                Reply::Ok
+            }
+            "SELECT" => match rest {
+                [db] if &db[..] == b"0" => Reply::Ok,
+                [_] => Reply::err("DB index is out of range"),
+                _ => wrong_arity(&name),
+            },
+            "HELLO" => self.hello(rest),
+            "CLIENT" => self.client(rest),
+            "COMMAND" => command(rest),
+            "CONFIG" => config(rest),
+            "INFO" => Reply::Bulk(self.info().into_bytes()),
+            "FUNCTION" => crate::plugins::function(&self.server, rest),
+            "PLUGIN" => crate::plugins::plugin(&self.server, rest),
+            n if n.starts_with("PLUGIN.") => {
+                let mut sub = vec![Bytes::copy_from_slice(&n.as_bytes()["PLUGIN.".len()..])];
+                sub.extend_from_slice(rest);
+                crate::plugins::plugin(&self.server, &sub)
+            }
+            _ => match keyspace::execute(&self.server.inner.keyspace, &name, rest) {
+                Some(reply) => reply,
+                None => unknown(&args[0], rest),
+            },
+        }
+    }
+
+    /// `FCALL name numkeys key... arg...`: keys then args fill the
+    /// function's parameters in order.
+    fn fcall(&self, args: &[Bytes], read_only: bool) -> Reply {
+        let command = if read_only { "FCALL_RO" } else { "FCALL" };
+        if args.len() < 2 {
+            return wrong_arity(command);
+        }
+        let Some(numkeys) = std::str::from_utf8(&args[1])
+            .ok()
+            .and_then(|t| t.parse::<i64>().ok())
+        else {
+            return Reply::err("value is not an integer or out of range");
+        };
+        if numkeys < 0 {
+            return Reply::err("Number of keys can't be negative");
+        }
+        if numkeys as usize > args.len() - 2 {
+            return Reply::err("Number of keys can't be greater than number of args");
+        }
+        let name = text(&args[0]);
+        let Some((plugin, function)) = self.server.function(&name) else {
+            return Reply::err(format!(
+                "Function not found: `{name}` (FUNCTION LIST shows what is loaded)"
+            ));
+        };
+        let params: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
+        let opts = CallOptions {
+            read_only,
+            keyspace: None,
+        };
+        let report = self
+            .server
+            .inner
+            .host
+            .call_bytes(&plugin, &function, &params, &opts);
+        for log in &report.logs {
+            tracing::info!(target: "plugin", "[{plugin}] {}", log.message);
+        }
+        match report.result {
+            Ok(result) => value::reply(result),
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    fn hello(&mut self, args: &[Bytes]) -> Reply {
+        let mut rest = args;
+        if let Some(version) = rest.first() {
+            match &version[..] {
+                b"2" => self.protocol = Protocol::Resp2,
+                b"3" => self.protocol = Protocol::Resp3,
+                _ => return Reply::Error("NOPROTO unsupported protocol version".into()),
+            }
+            rest = &rest[1..];
+        }
+        while let Some(option) = rest.first() {
+            match (text(option).to_ascii_uppercase().as_str(), rest) {
+                ("AUTH", [_, _, _, tail @ ..]) => rest = tail,
+                ("SETNAME", [_, n, tail @ ..]) => {
+                    self.name = Some(text(n).into_owned());
+                    rest = tail;
+                }
+                _ => return Reply::err("syntax error in HELLO option"),
+            }
+        }
+        let proto = match self.protocol {
+            Protocol::Resp2 => 2,
+            Protocol::Resp3 => 3,
+        };
+        Reply::Map(vec![
+            (Reply::text("server"), Reply::text("ferrite")),
+            (Reply::text("version"), Reply::text(REDIS_VERSION)),
+            (Reply::text("proto"), Reply::Integer(proto)),
+            (Reply::text("id"), Reply::Integer(self.id as i64)),
+            (Reply::text("mode"), Reply::text("standalone")),
+            (Reply::text("role"), Reply::text("master")),
+            (Reply::text("modules"), Reply::Array(Vec::new())),
+        ])
+    }
+
+    fn client(&mut self, args: &[Bytes]) -> Reply {
+        let Some(sub) = args.first() else {
+            return wrong_arity("client");
+        };
+        match (text(sub).to_ascii_uppercase().as_str(), &args[1..]) {
+            ("ID", []) => Reply::Integer(self.id as i64),
+            ("SETNAME", [n]) => {
+                self.name = Some(text(n).into_owned());
+                Reply::Ok
+            }
+            ("GETNAME", []) => self.name.clone().map_or(Reply::Null, Reply::text),
+            ("SETINFO", [_, _]) => Reply::Ok,
+            ("INFO", []) => Reply::text(format!(
+                "id={} name={} resp={}\n",
+                self.id,
+                self.name.as_deref().unwrap_or(""),
+                if self.protocol == Protocol::Resp3 {
+                    3
+                } else {
+                    2
+                }
+            )),
+            (other, _) => Reply::err(format!(
+                "unknown subcommand or wrong number of arguments for 'CLIENT|{other}'"
+            )),
+        }
+    }
+
+    fn info(&self) -> String {
+        let inner = &self.server.inner;
+        let plugins = inner.host.plugins();
+        let mut s = String::new();
+        s.push_str("# Server\r\n");
+        s.push_str(&format!("redis_version:{REDIS_VERSION}\r\n"));
+        s.push_str("redis_mode:standalone\r\n");
+        s.push_str(&format!(
+            "ferrite_plugin_sdk_version:{}\r\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        s.push_str(&format!("process_id:{}\r\n", std::process::id()));
+        s.push_str(&format!(
+            "uptime_in_seconds:{}\r\n",
+            inner.started.elapsed().as_secs()
+        ));
+        s.push_str("\r\n# Stats\r\n");
+        s.push_str(&format!(
+            "total_commands_processed:{}\r\n",
+            inner.commands.load(Ordering::Relaxed)
+        ));
+        s.push_str("\r\n# Plugins\r\n");
+        s.push_str(&format!("plugins:{}\r\n", plugins.len()));
+        for p in plugins {
+            s.push_str(&format!(
+                "plugin_{}:version={},functions={},warm={}\r\n",
+                p.name(),
+                p.manifest().plugin.version,
+                p.functions().iter().filter(|f| !f.is_test()).count(),
+                u8::from(p.is_warm())
+            ));
+        }
+        s.push_str("\r\n# Keyspace\r\n");
+        let keys = inner.keyspace.len();
+        if keys > 0 {
+            s.push_str(&format!("db0:keys={keys},expires=0,avg_ttl=0\r\n"));
+        }
+        s
+    }
+}
+
+/// Redis's reply to an unknown command.
+fn unknown(name: &[u8], args: &[Bytes]) -> Reply {
+    let mut shown = String::new();
+    for a in args.iter().take(3) {
+        let t = text(a);
+        let t: String = t.chars().take(128).collect();
+        shown.push_str(&format!("'{t}' "));
+    }
+    Reply::err(format!(
+        "unknown command '{}', with args beginning with: {shown}",
+        text(name).chars().take(128).collect::<String>()
+    ))
+}
+
+/// `COMMAND`: enough for `redis-cli` (which asks for `COMMAND DOCS` and
+/// tolerates an empty answer) and client libraries that ask for a count.
+fn command(args: &[Bytes]) -> Reply {
+    match args.first().map(|a| text(a).to_ascii_uppercase()) {
+        None => Reply::Array(Vec::new()),
+        Some(sub) if sub == "COUNT" => Reply::Integer(0),
+        Some(sub) if sub == "DOCS" || sub == "INFO" => Reply::Array(Vec::new()),
+        Some(sub) if sub == "LIST" => Reply::Array(Vec::new()),
+        Some(sub) => Reply::err(format!(
+            "unknown subcommand or wrong number of arguments for 'COMMAND|{sub}'"
+        )),
+    }
+}
+
+/// `CONFIG GET`: the read-only settings tools ask for (`redis-benchmark`
+/// reads `save` and `appendonly` at start): nothing is persisted.
+fn config(args: &[Bytes]) -> Reply {
+    const SETTINGS: &[(&str, &str)] = &[("appendonly", "no"), ("databases", "1"), ("save", "")];
+    match args.first().map(|a| text(a).to_ascii_uppercase()) {
+        Some(sub) if sub == "GET" => Reply::Map(
+            SETTINGS
+                .iter()
+                .filter(|(name, _)| {
+                    args[1..]
+                        .iter()
+                        .any(|p| keyspace::glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
+                })
+                .map(|(name, value)| (Reply::text(*name), Reply::text(*value)))
+                .collect(),
+        ),
+        Some(sub) if sub == "SET" || sub == "RESETSTAT" => Reply::Ok,
+        _ => Reply::err("unknown subcommand for 'CONFIG'"),
+    }
+}

@@ -1,0 +1,634 @@
+//! The server over TCP, driven by the `redis` crate as a client: keyspace
+//! commands, FCALL with every argument and result mapping, FUNCTION and
+//! PLUGIN commands, RESP2 and RESP3, hostile plugins among concurrent
+//! clients, and bad input on the wire.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
+use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
+use ferrite_plugin_host::HostConfig;
+use ferrite_plugin_server::{Origin, Server, ServerConfig};
+use redis::{RedisResult, Value};
+
+/// The test plugins, built once per test binary.
+fn component(package: &str) -> Vec<u8> {
+    static BUILT: OnceLock<HashMap<String, Vec<u8>>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let opts = BuildOptions {
+                release: false,
+                manifest_path: Some(root.join("Cargo.toml")),
+                packages: vec![
+                    "testbed".into(),
+                    "validate_email".into(),
+                    "geo_fence".into(),
+                ],
+                tests: false,
+            };
+            let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
+            build(&mut shell, &opts)
+                .expect("the test plugins build")
+                .into_iter()
+                .map(|b| (b.package, b.component.bytes))
+                .collect()
+        })
+        .get(package)
+        .unwrap_or_else(|| panic!("no test plugin `{package}`"))
+        .clone()
+}
+
+fn host_config() -> HostConfig {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        Into::into,
+    );
+    HostConfig {
+        pool_size: 64,
+        cache_dir: Some(target.join("host-test-cache")),
+        ..HostConfig::default()
+    }
+}
+
+/// A server on an ephemeral port, serving on its own runtime thread.
+fn start(config: ServerConfig, plugins: &[&str]) -> (Server, SocketAddr) {
+    let server = Server::new(host_config(), config).unwrap();
+    for p in plugins {
+        server.load(&component(p), Origin::Loaded, false).unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let s = server.clone();
+    std::thread::spawn(move || {
+        let _ = runtime.block_on(s.serve(listener));
+    });
+    (server, addr)
+}
+
+fn connect(addr: SocketAddr) -> redis::Connection {
+    redis::Client::open(format!("redis://{addr}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn connect3(addr: SocketAddr) -> redis::Connection {
+    redis::Client::open(format!("redis://{addr}/?protocol=resp3"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn fcall<T: redis::FromRedisValue>(
+    con: &mut redis::Connection,
+    function: &str,
+    keys: &[&[u8]],
+    args: &[&[u8]],
+) -> RedisResult<T> {
+    let mut cmd = redis::cmd("FCALL");
+    cmd.arg(function).arg(keys.len());
+    for k in keys {
+        cmd.arg(*k);
+    }
+    for a in args {
+        cmd.arg(*a);
+    }
+    cmd.query(con)
+}
+
+fn error_text<T: std::fmt::Debug>(r: RedisResult<T>) -> String {
+    let e = r.expect_err("expected an error reply");
+    format!("{} {}", e.code().unwrap_or(""), e.detail().unwrap_or(""))
+}
+
+#[test]
+fn keyspace_commands_share_data_with_plugins() {
+    let (_server, addr) = start(ServerConfig::default(), &["testbed"]);
+    let mut con = connect(addr);
+    let _: () = redis::cmd("SET")
+        .arg("visits")
+        .arg("41")
+        .query(&mut con)
+        .unwrap();
+    // The plugin's kv API sees what a client wrote, and the client what it writes.
+    let n: i64 = fcall(&mut con, "incr", &[b"visits"], &[]).unwrap();
+    assert_eq!(n, 42);
+    let v: String = redis::cmd("GET").arg("visits").query(&mut con).unwrap();
+    assert_eq!(v, "42");
+    let _: () = fcall(&mut con, "set_for", &[b"session"], &[b"abc", b"60000"]).unwrap();
+    let ttl: i64 = redis::cmd("TTL").arg("session").query(&mut con).unwrap();
+    assert!((59..=60).contains(&ttl), "{ttl}");
+    let got: Option<String> = fcall(&mut con, "get", &[b"session"], &[]).unwrap();
+    assert_eq!(got.as_deref(), Some("abc"));
+    let missing: Option<String> = fcall(&mut con, "get", &[b"nope"], &[]).unwrap();
+    assert_eq!(missing, None);
+    let _: () = redis::cmd("MSET")
+        .arg("user:1")
+        .arg("a")
+        .arg("user:2")
+        .arg("b")
+        .query(&mut con)
+        .unwrap();
+    let users: Vec<String> = fcall(&mut con, "scan", &[b"user:"], &[b"10"]).unwrap();
+    assert_eq!(users, ["user:1", "user:2"]);
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 4);
+    let _: () = redis::cmd("FLUSHDB").query(&mut con).unwrap();
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 0);
+}
+
+#[test]
+fn fcall_maps_arguments_and_results() {
+    let (_server, addr) = start(
+        ServerConfig::default(),
+        &["testbed", "validate_email", "geo_fence"],
+    );
+    let mut con = connect(addr);
+    // string → bool → integer 1/0; both spellings of the name.
+    let ok: i64 = fcall(&mut con, "validate_email", &[], &[b"a@b.co"]).unwrap();
+    assert_eq!(ok, 1);
+    let bad: i64 = fcall(&mut con, "validate-email", &[], &[b"nope"]).unwrap();
+    assert_eq!(bad, 0);
+    // Keys then args fill the parameters in order; integers parse from text.
+    let sum: i64 = fcall(&mut con, "add", &[b"2"], &[b"3"]).unwrap();
+    assert_eq!(sum, 5);
+    // A string result → bulk; `()` → +OK.
+    let s: String = fcall(&mut con, "shout", &[], &[b"hi"]).unwrap();
+    assert_eq!(s, "HI");
+    let unit: Value = fcall(&mut con, "set_for", &[b"k2"], &[b"v", b"1000"]).unwrap();
+    assert_eq!(unit, Value::Okay);
+    // Records as WAVE in, a float out as a bulk string in RESP2.
+    let d: String = fcall(
+        &mut con,
+        "distance",
+        &[],
+        &[
+            b"{lat: 0.0, lon: 0.0}",
+            b"{lat: 0.0, lon: 1.0}",
+            b"kilometers",
+        ],
+    )
+    .unwrap();
+    let km: f64 = d.parse().unwrap();
+    assert!((km - 111.19).abs() < 0.1, "{km}");
+    // option<tuple> → array, none → null.
+    let near: Value = fcall(
+        &mut con,
+        "nearest",
+        &[],
+        &[
+            b"{lat: 0.0, lon: 0.0}",
+            b"[{lat: 0.0, lon: 2.0}, {lat: 0.0, lon: 1.0}]",
+            b"kilometers",
+        ],
+    )
+    .unwrap();
+    let Value::Array(items) = near else {
+        panic!("{near:?}")
+    };
+    assert_eq!(items[0], Value::Int(1));
+    let none: Value = fcall(
+        &mut con,
+        "nearest",
+        &[],
+        &[b"{lat: 0.0, lon: 0.0}", b"[]", b"kilometers"],
+    )
+    .unwrap();
+    assert_eq!(none, Value::Nil);
+    // err(e) → an error reply with e's text.
+    let e = error_text(fcall::<Value>(
+        &mut con,
+        "geo_fence",
+        &[],
+        &[b"{lat: 0.0, lon: 0.0}", b"[]"],
+    ));
+    assert!(e.starts_with("ERR"), "{e}");
+
+    // A wrong count names the function and each parameter with its WIT type.
+    let e = error_text(fcall::<i64>(&mut con, "add", &[], &[b"1"]));
+    assert!(
+        e.contains("`add` takes 2 arguments (a: u32, b: u32), but 1 were given"),
+        "{e}"
+    );
+    // Non-UTF-8 for a string parameter.
+    let e = error_text(fcall::<i64>(
+        &mut con,
+        "validate_email",
+        &[],
+        &[b"\xff\xfe"],
+    ));
+    assert!(e.contains("not UTF-8"), "{e}");
+    let e = error_text(fcall::<i64>(&mut con, "add", &[], &[b"x", b"1"]));
+    assert!(e.contains("argument `a` of `add` must be `u32`"), "{e}");
+    let e = error_text(fcall::<i64>(&mut con, "no_such", &[], &[]));
+    assert!(e.contains("Function not found"), "{e}");
+    let e = error_text(
+        redis::cmd("FCALL")
+            .arg("add")
+            .arg(5)
+            .arg(1)
+            .query::<i64>(&mut con),
+    );
+    assert!(
+        e.contains("Number of keys can't be greater than number of args"),
+        "{e}"
+    );
+    // FCALL_RO: the host API's writes fail.
+    let e = error_text(
+        redis::cmd("FCALL_RO")
+            .arg("incr")
+            .arg(1)
+            .arg("k")
+            .query::<i64>(&mut con),
+    );
+    assert!(e.contains("read-only"), "{e}");
+    let exists: i64 = redis::cmd("EXISTS").arg("k").query(&mut con).unwrap();
+    assert_eq!(exists, 0);
+    let reads: Option<String> = redis::cmd("FCALL_RO")
+        .arg("get")
+        .arg(1)
+        .arg("k")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(reads, None);
+}
+
+#[test]
+fn resp3_returns_maps_doubles_and_nulls() {
+    let (_server, addr) = start(ServerConfig::default(), &["geo_fence"]);
+    let mut con = connect3(addr);
+    let d: Value = fcall(
+        &mut con,
+        "distance",
+        &[],
+        &[
+            b"{lat: 0.0, lon: 0.0}",
+            b"{lat: 0.0, lon: 1.0}",
+            b"kilometers",
+        ],
+    )
+    .unwrap();
+    assert!(
+        matches!(d, Value::Double(km) if (km - 111.19).abs() < 0.1),
+        "{d:?}"
+    );
+    let none: Value = fcall(
+        &mut con,
+        "nearest",
+        &[],
+        &[b"{lat: 0.0, lon: 0.0}", b"[]", b"kilometers"],
+    )
+    .unwrap();
+    assert_eq!(none, Value::Nil);
+    let info: Value = redis::cmd("PLUGIN")
+        .arg("INFO")
+        .arg("geo_fence")
+        .query(&mut con)
+        .unwrap();
+    let Value::Map(fields) = info else {
+        panic!("PLUGIN INFO in RESP3 is a map: {info:?}")
+    };
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| *k == Value::BulkString(b"version".to_vec())
+                && *v == Value::BulkString(b"1.0.0".to_vec()))
+    );
+}
+
+#[test]
+fn function_load_list_delete() {
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let mut con = connect(addr);
+    let wasm = component("validate_email");
+    let name: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(&wasm)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "validate_email");
+    let e = error_text(
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg(&wasm)
+            .query::<String>(&mut con),
+    );
+    assert!(e.contains("already exists"), "{e}");
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("REPLACE")
+        .arg(&wasm)
+        .query(&mut con)
+        .unwrap();
+    let list: Value = redis::cmd("FUNCTION").arg("LIST").query(&mut con).unwrap();
+    assert!(format!("{list:?}").contains("validate_email"), "{list:?}");
+    let ok: i64 = fcall(&mut con, "validate_email", &[], &[b"x@y.org"]).unwrap();
+    assert_eq!(ok, 1);
+    let e = error_text(
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg(b"\0asm garbage".as_slice())
+            .query::<String>(&mut con),
+    );
+    assert!(e.starts_with("ERR"), "{e}");
+    let _: () = redis::cmd("FUNCTION")
+        .arg("DELETE")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    let e = error_text(fcall::<i64>(&mut con, "validate_email", &[], &[b"x@y.org"]));
+    assert!(e.contains("Function not found"), "{e}");
+    let e = error_text(
+        redis::cmd("FUNCTION")
+            .arg("DELETE")
+            .arg("validate_email")
+            .query::<()>(&mut con),
+    );
+    assert!(e.contains("Library not found"), "{e}");
+}
+
+#[test]
+fn plugin_commands_in_both_spellings() {
+    let (_server, addr) = start(ServerConfig::default(), &["validate_email"]);
+    let mut con = connect(addr);
+    for list in ["PLUGIN LIST", "PLUGIN.LIST"] {
+        let mut cmd = redis::Cmd::new();
+        for word in list.split(' ') {
+            cmd.arg(word);
+        }
+        let v: Value = cmd.query(&mut con).unwrap();
+        assert!(format!("{v:?}").contains("validate_email"), "{v:?}");
+    }
+    let info: Value = redis::cmd("PLUGIN.INFO")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    let text = format!("{info:?}");
+    assert!(
+        text.contains("sha256") && text.contains("validate_email(email: string) -> bool"),
+        "{text}"
+    );
+    let e = error_text(
+        redis::cmd("PLUGIN")
+            .arg("RELOAD")
+            .arg("validate_email")
+            .query::<()>(&mut con),
+    );
+    assert!(e.contains("FUNCTION LOAD REPLACE"), "{e}");
+    let e = error_text(
+        redis::cmd("PLUGIN")
+            .arg("INSTALL")
+            .arg("x")
+            .query::<()>(&mut con),
+    );
+    assert!(e.contains("--registry"), "{e}");
+    let _: () = redis::cmd("PLUGIN")
+        .arg("REMOVE")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    let e = error_text(
+        redis::cmd("PLUGIN.INFO")
+            .arg("validate_email")
+            .query::<Value>(&mut con),
+    );
+    assert!(e.contains("no plugin named"), "{e}");
+}
+
+#[test]
+fn plugin_install_verifies_like_the_cli() {
+    use ferrite_plugin_registry::KeyPair;
+    use ferrite_plugin_registry::publish::{Artifact, publish};
+
+    let registry = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let artifact = Artifact::new(component("validate_email"), String::new()).unwrap();
+    publish(registry.path(), &artifact, &key, false).unwrap();
+    let install_dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        registry: Some(ferrite_plugin_registry::Source::parse(
+            registry.path().to_str().unwrap(),
+        )),
+        install_dir: Some(install_dir.path().to_path_buf()),
+        ..ServerConfig::default()
+    };
+    let (_server, addr) = start(config, &[]);
+    let mut con = connect(addr);
+
+    // Tampered: refused, nothing installed.
+    let wasm = registry
+        .path()
+        .join("plugins/validate_email/1.0.0/validate_email.wasm");
+    let good = std::fs::read(&wasm).unwrap();
+    let mut bad = good.clone();
+    let n = bad.len() / 2;
+    bad[n] ^= 1;
+    std::fs::write(&wasm, &bad).unwrap();
+    let e = error_text(
+        redis::cmd("PLUGIN")
+            .arg("INSTALL")
+            .arg("validate_email")
+            .query::<String>(&mut con),
+    );
+    assert!(e.contains("tampered"), "{e}");
+    assert_eq!(std::fs::read_dir(install_dir.path()).unwrap().count(), 0);
+    let e = error_text(fcall::<i64>(&mut con, "validate_email", &[], &[b"a@b.co"]));
+    assert!(e.contains("Function not found"), "{e}");
+
+    std::fs::write(&wasm, &good).unwrap();
+    let done: String = redis::cmd("PLUGIN")
+        .arg("INSTALL")
+        .arg("validate_email@^1")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(done, "installed validate_email 1.0.0");
+    let ok: i64 = fcall(&mut con, "validate_email", &[], &[b"a@b.co"]).unwrap();
+    assert_eq!(ok, 1);
+    let reloaded: String = redis::cmd("PLUGIN")
+        .arg("RELOAD")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(reloaded, "reloaded validate_email 1.0.0");
+    let _: () = redis::cmd("PLUGIN")
+        .arg("REMOVE")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    assert!(!install_dir.path().join("validate_email.wasm").exists());
+}
+
+#[test]
+fn hostile_calls_among_concurrent_clients_do_not_stop_the_server() {
+    let (_server, addr) = start(
+        ServerConfig {
+            warm: Some(8),
+            ..ServerConfig::default()
+        },
+        &["testbed", "validate_email"],
+    );
+    const CLIENTS: usize = 50;
+    const CALLS: usize = 1000;
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                let mut failures = Vec::new();
+                for i in 0..CALLS {
+                    let n = (c * CALLS + i) as u32;
+                    match i % 5 {
+                        0 => {
+                            let r: i64 =
+                                fcall(&mut con, "add", &[n.to_string().as_bytes()], &[b"1"])
+                                    .unwrap();
+                            assert_eq!(r, i64::from(n) + 1);
+                        }
+                        1 => {
+                            let r: i64 =
+                                fcall(&mut con, "validate_email", &[], &[b"a@b.co"]).unwrap();
+                            assert_eq!(r, 1);
+                        }
+                        2 => {
+                            let key = format!("k{c}");
+                            let r: i64 = redis::cmd("INCR").arg(&key).query(&mut con).unwrap();
+                            assert_eq!(r, (i / 5 + 1) as i64);
+                        }
+                        3 => {
+                            let r: String = redis::cmd("ECHO").arg(n).query(&mut con).unwrap();
+                            assert_eq!(r, n.to_string());
+                        }
+                        _ => {
+                            // Now and then, something hostile.
+                            let hostile: &[(&str, &[&[u8]])] = &[
+                                ("trap", &[]),
+                                ("boom", &[b"no"]),
+                                ("recurse", &[b"100000000"]),
+                                ("hog", &[b"1000"]),
+                            ];
+                            if i % 50 == 4 {
+                                let (f, args) = hostile[(i / 50) % hostile.len()];
+                                let e = error_text(fcall::<Value>(&mut con, f, &[], args));
+                                failures.push(e);
+                            }
+                        }
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let mut hostile = Vec::new();
+    for t in threads {
+        hostile.extend(t.join().expect("a client saw a wrong answer"));
+    }
+    assert_eq!(hostile.len(), CLIENTS * CALLS / 50);
+    assert!(
+        hostile
+            .iter()
+            .any(|e| e.contains("trap") || e.contains("unreachable")),
+        "{:?}",
+        &hostile[..4]
+    );
+    assert!(
+        hostile.iter().any(|e| e.contains("memory limit")),
+        "{:?}",
+        &hostile[..4]
+    );
+    assert!(
+        hostile.iter().any(|e| e.contains("stack")),
+        "{:?}",
+        &hostile[..4]
+    );
+    // And an endless loop hits its limit while the server answers others.
+    let mut con = connect(addr);
+    let e = error_text(fcall::<Value>(&mut con, "spin", &[], &[b"0"]));
+    assert!(e.contains("fuel") || e.contains("timed out"), "{e}");
+    let r: i64 = fcall(&mut con, "add", &[b"1"], &[b"1"]).unwrap();
+    assert_eq!(r, 2);
+}
+
+/// Sends raw bytes and reads what comes back until the server closes or
+/// stops talking.
+fn raw(addr: SocketAddr, bytes: &[u8]) -> (String, bool) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+#[test]
+fn bad_input_on_the_wire_gets_clear_errors() {
+    let (_server, addr) = start(
+        ServerConfig {
+            max_bulk: 1024,
+            ..ServerConfig::default()
+        },
+        &[],
+    );
+    // Inline commands, as telnet sends them.
+    let (out, closed) = raw(addr, b"PING\r\nECHO \"a b\"\r\n");
+    assert_eq!(out, "+PONG\r\n$3\r\na b\r\n");
+    assert!(!closed);
+    // Unknown command and wrong arity: an error, and the connection stays.
+    let (out, closed) = raw(
+        addr,
+        b"*1\r\n$4\r\nNOPE\r\n*1\r\n$3\r\nGET\r\n*1\r\n$4\r\nPING\r\n",
+    );
+    assert_eq!(
+        out,
+        "-ERR unknown command 'NOPE', with args beginning with: \r\n-ERR wrong number of arguments for 'get' command\r\n+PONG\r\n"
+    );
+    assert!(!closed);
+    // A bulk string over the cap is refused from its header alone.
+    let (out, closed) = raw(addr, b"*2\r\n$3\r\nGET\r\n$4294967296\r\n");
+    assert!(
+        out.starts_with("-ERR Protocol error: invalid bulk length"),
+        "{out}"
+    );
+    assert!(closed);
+    let (out, closed) = raw(addr, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000\r\nabc");
+    assert!(
+        out.starts_with("-ERR Protocol error: invalid bulk length"),
+        "{out}"
+    );
+    assert!(closed);
+    // Malformed frames.
+    let (out, closed) = raw(addr, b"*1\r\n:12\r\n");
+    assert!(out.starts_with("-ERR Protocol error"), "{out}");
+    assert!(closed);
+    let (out, closed) = raw(addr, b"*x\r\n");
+    assert!(out.starts_with("-ERR Protocol error"), "{out}");
+    assert!(closed);
+    // QUIT answers and closes.
+    let (out, closed) = raw(addr, b"QUIT\r\n");
+    assert_eq!(out, "+OK\r\n");
+    assert!(closed);
+    // HELLO 3 switches to RESP3.
+    let (out, _) = raw(addr, b"HELLO 3\r\n*2\r\n$3\r\nGET\r\n$1\r\nx\r\n");
+    assert!(out.starts_with("%7\r\n"), "{out}");
+    assert!(out.ends_with("_\r\n"), "{out}");
+}
