@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use anyhow::{Context, Result, bail};
 use ferrite_plugin_host::MANIFEST_SECTION;
+use ferrite_plugin_host::entries::{CommandEntry, ENTRIES_SECTION, Entries, HookEntry, HookEvent};
 use ferrite_plugin_host::manifest::Manifest;
 use wasm_encoder::{Encode, Section};
 use wit_parser::{Resolve, WorldItem, WorldKey};
@@ -118,13 +119,13 @@ pub fn split_metadata(core: &[u8]) -> Result<(Vec<u8>, Vec<Export>)> {
 pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Component> {
     let (mut module, mut exports) = split_metadata(core)?;
     if !tests {
-        exports.retain(|e| e.kind == ExportKind::Function);
+        exports.retain(|e| e.kind != ExportKind::Test);
     }
     // The linker orders the entries as it likes; the component should not.
     exports.sort_by(|a, b| a.wit_name.cmp(&b.wit_name));
-    if !tests && exports.iter().all(|e| e.kind != ExportKind::Function) {
+    if !tests && exports.iter().all(|e| e.kind == ExportKind::Test) {
         bail!(
-            "`{}` exports no functions: annotate at least one with `#[ferrite_plugin::function]`",
+            "`{}` exports nothing: annotate at least one function with `#[ferrite_plugin::function]`, `#[ferrite_plugin::command]` or `#[ferrite_plugin::hook]`",
             manifest.plugin.name
         );
     }
@@ -153,6 +154,15 @@ pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Com
             "the module does not match the world derived from it; are the `ferrite-plugin` crate and cargo-ferrite-plugin the same version?"
         })?;
 
+    let entries = entries(&exports)?;
+    if !entries.is_empty() {
+        let section = wasm_encoder::CustomSection {
+            name: Cow::Borrowed(ENTRIES_SECTION),
+            data: Cow::Owned(entries.to_text().into_bytes()),
+        };
+        bytes.push(section.id());
+        section.encode(&mut bytes);
+    }
     let section = wasm_encoder::CustomSection {
         name: Cow::Borrowed(MANIFEST_SECTION),
         data: Cow::Owned(manifest.to_toml().into_bytes()),
@@ -170,6 +180,56 @@ pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Com
         exports,
         wit,
     })
+}
+
+/// The commands and hooks among `exports`, from the options the macros
+/// recorded.
+fn entries(exports: &[Export]) -> Result<Entries> {
+    let mut out = Entries::default();
+    for e in exports {
+        let attr = |key: &str| {
+            e.attr(key).with_context(|| {
+                format!("the metadata of `{}` lacks `{key}`: are the `ferrite-plugin` crate and cargo-ferrite-plugin the same version?", e.wit_name)
+            })
+        };
+        match e.kind {
+            ExportKind::Command => {
+                let name = attr("command")?.to_string();
+                if let Some(other) = out.commands.iter().find(|c| c.name == name) {
+                    bail!(
+                        "two functions implement the command `{name}` (`{}` and `{}`): rename one",
+                        user_name(&other.export),
+                        attr("function")?
+                    );
+                }
+                out.commands.push(CommandEntry {
+                    name,
+                    arity: attr("arity")?.parse().context("a command's arity")?,
+                    export: e.wit_name.clone(),
+                });
+            }
+            ExportKind::Hook => out.hooks.push(HookEntry {
+                function: attr("function")?.to_string(),
+                event: HookEvent::parse(attr("event")?)
+                    .with_context(|| format!("`{}` has an unknown event", e.wit_name))?,
+                commands: attr("commands")?
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                export: e.wit_name.clone(),
+            }),
+            ExportKind::Function | ExportKind::Test => {}
+        }
+    }
+    Ok(out)
+}
+
+fn user_name(export: &str) -> String {
+    export
+        .strip_prefix(ferrite_plugin_host::entries::COMMAND_PREFIX)
+        .unwrap_or(export)
+        .replace('-', "_")
 }
 
 /// Prints the WIT of a built component, with the docs the macros collected

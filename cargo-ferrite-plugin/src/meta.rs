@@ -76,6 +76,8 @@ pub struct Case {
 pub enum ExportKind {
     Function,
     Test,
+    Command,
+    Hook,
 }
 
 /// One exported function.
@@ -239,6 +241,8 @@ impl<'a> Reader<'a> {
         let kind = match self.byte()? {
             0 => ExportKind::Function,
             1 => ExportKind::Test,
+            2 => ExportKind::Command,
+            3 => ExportKind::Hook,
             k => bail!("unknown export kind {k}"),
         };
         let wit_name = self.str()?;

@@ -15,6 +15,8 @@ pub struct Surface {
     pub imports: Vec<String>,
     /// Exported functions, by WIT name (`validate-email`).
     pub functions: Vec<String>,
+    /// Its custom commands and hooks.
+    pub entries: crate::entries::Entries,
     /// The decoded component type, for printing and type lookups.
     pub resolve: Resolve,
     /// The component's world in `resolve`.
@@ -47,6 +49,32 @@ pub enum CheckError {
         "the component exports `{0}`, which plugin.toml does not list: add \"{0}\" to `functions` under `[exports]`"
     )]
     Unlisted(String),
+    /// A command or hook plugin.toml does not list.
+    #[error(
+        "the component has the {kind} `{name}`, which plugin.toml does not list: add \"{name}\" to `{key}` under `[exports]`"
+    )]
+    UnlistedEntry {
+        /// `command` or `hook`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// The `[exports]` key.
+        key: &'static str,
+    },
+    /// A listed command or hook the component lacks.
+    #[error(
+        "plugin.toml lists the {kind} `{name}` under `[exports] {key}`, but the component has none: write it with `{attribute}`, or remove the name"
+    )]
+    MissingEntry {
+        /// `command` or `hook`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// The `[exports]` key.
+        key: &'static str,
+        /// How to write one.
+        attribute: &'static str,
+    },
     /// A listed export the component lacks.
     #[error(
         "plugin.toml lists `{0}` under `[exports]`, but the component does not export it: annotate a function with `#[ferrite_plugin::function]`, or remove the name"
@@ -103,9 +131,11 @@ impl Surface {
                 _ => functions.push(resolve.name_world_key(key)),
             }
         }
+        let entries = crate::entries::Entries::of(component).map_err(CheckError::Invalid)?;
         Ok(Surface {
             imports,
             functions,
+            entries,
             resolve,
             world,
         })
@@ -132,7 +162,11 @@ impl Surface {
     /// Checks that the exported functions are exactly those the manifest lists
     /// (test entry points aside).
     pub fn check_exports(&self, manifest: &Manifest) -> Result<(), CheckError> {
-        for f in self.functions.iter().filter(|f| !is_test_export(f)) {
+        for f in self
+            .functions
+            .iter()
+            .filter(|f| !is_test_export(f) && !crate::entries::is_entry_export(f))
+        {
             let user = manifest::user_name(f);
             if !manifest.exports.functions.contains(&user) {
                 return Err(CheckError::Unlisted(user));
@@ -141,6 +175,73 @@ impl Surface {
         for listed in &manifest.exports.functions {
             if !self.functions.contains(&manifest::wit_name(listed)) {
                 return Err(CheckError::Missing(listed.clone()));
+            }
+        }
+        self.check_entries(manifest)
+    }
+
+    /// Checks the commands and hooks: each entry's export exists, every
+    /// entry export has an entry, and plugin.toml lists exactly them.
+    fn check_entries(&self, manifest: &Manifest) -> Result<(), CheckError> {
+        let e = &self.entries;
+        let exports: Vec<&str> = e
+            .commands
+            .iter()
+            .map(|c| c.export.as_str())
+            .chain(e.hooks.iter().map(|h| h.export.as_str()))
+            .collect();
+        for export in &exports {
+            if !self.functions.iter().any(|f| f == export) {
+                return Err(CheckError::Invalid(format!(
+                    "its entries name `{export}`, which it does not export"
+                )));
+            }
+        }
+        if let Some(stray) = self
+            .functions
+            .iter()
+            .find(|f| crate::entries::is_entry_export(f) && !exports.contains(&f.as_str()))
+        {
+            return Err(CheckError::Invalid(format!(
+                "it exports `{stray}` without an entry for it: build it with `cargo ferrite-plugin build`"
+            )));
+        }
+        for c in &e.commands {
+            if !manifest.exports.commands.contains(&c.name) {
+                return Err(CheckError::UnlistedEntry {
+                    kind: "command",
+                    name: c.name.clone(),
+                    key: "commands",
+                });
+            }
+        }
+        for listed in &manifest.exports.commands {
+            if !e.commands.iter().any(|c| c.name == *listed) {
+                return Err(CheckError::MissingEntry {
+                    kind: "command",
+                    name: listed.clone(),
+                    key: "commands",
+                    attribute: "#[ferrite_plugin::command(name = \"...\")]",
+                });
+            }
+        }
+        for h in &e.hooks {
+            if !manifest.exports.hooks.contains(&h.function) {
+                return Err(CheckError::UnlistedEntry {
+                    kind: "hook",
+                    name: h.function.clone(),
+                    key: "hooks",
+                });
+            }
+        }
+        for listed in &manifest.exports.hooks {
+            if !e.hooks.iter().any(|h| h.function == *listed) {
+                return Err(CheckError::MissingEntry {
+                    kind: "hook",
+                    name: listed.clone(),
+                    key: "hooks",
+                    attribute: "#[ferrite_plugin::hook(...)]",
+                });
             }
         }
         Ok(())

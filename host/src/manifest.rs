@@ -59,6 +59,12 @@ pub struct PluginInfo {
 pub struct Exports {
     /// Function names in snake_case, as users call them (`FCALL validate_email`).
     pub functions: Vec<String>,
+    /// Custom command names, upper-case (`GK.SUM`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
+    /// Hooks, by their Rust function's name (`guard`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<String>,
 }
 
 /// `[permissions]`.
@@ -137,6 +143,10 @@ struct RawPlugin {
 struct RawExports {
     #[serde(default)]
     functions: Vec<Spanned<String>>,
+    #[serde(default)]
+    commands: Vec<Spanned<String>>,
+    #[serde(default)]
+    hooks: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -232,6 +242,51 @@ impl Manifest {
             functions.push(user);
         }
 
+        let mut commands: Vec<String> = Vec::new();
+        for c in &raw.exports.commands {
+            let name = c.get_ref().to_ascii_uppercase();
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "._:-".contains(ch))
+            {
+                return Err(err(
+                    c.span(),
+                    format!(
+                        "`{}` is not a valid command name: use letters, digits, `.`, `_`, `:` and `-`, e.g. `GK.SUM`",
+                        c.get_ref()
+                    ),
+                ));
+            }
+            if commands.contains(&name) {
+                return Err(err(
+                    c.span(),
+                    format!("`{}` is listed twice in `commands`", c.get_ref()),
+                ));
+            }
+            commands.push(name);
+        }
+        let mut hooks: Vec<String> = Vec::new();
+        for h in &raw.exports.hooks {
+            let name = user_name(h.get_ref());
+            if !is_valid_name(&name) {
+                return Err(err(
+                    h.span(),
+                    format!(
+                        "`{}` is not a valid hook name: use the hook function's Rust name, e.g. `guard`",
+                        h.get_ref()
+                    ),
+                ));
+            }
+            if hooks.contains(&name) {
+                return Err(err(
+                    h.span(),
+                    format!("`{}` is listed twice in `hooks`", h.get_ref()),
+                ));
+            }
+            hooks.push(name);
+        }
+
         let positive = |v: &Option<Spanned<u64>>, key: &str| match v {
             Some(v) if *v.get_ref() == 0 => Err(err(
                 v.span(),
@@ -255,7 +310,11 @@ impl Manifest {
                 license: raw.plugin.license,
                 min_ferrite_version,
             },
-            exports: Exports { functions },
+            exports: Exports {
+                functions,
+                commands,
+                hooks,
+            },
             permissions: raw.permissions,
             limits,
         })

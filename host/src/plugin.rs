@@ -44,6 +44,12 @@ impl FunctionInfo {
     pub fn is_test(&self) -> bool {
         check::is_test_export(&self.wit_name)
     }
+
+    /// Whether this is a plain function (what FCALL calls): not a test, a
+    /// command or a hook.
+    pub fn is_function(&self) -> bool {
+        !self.is_test() && !crate::entries::is_entry_export(&self.wit_name)
+    }
 }
 
 /// An instance with the exports it has been asked for so far.
@@ -219,7 +225,7 @@ impl Plugin {
                 available: self
                     .functions
                     .iter()
-                    .filter(|f| !f.is_test())
+                    .filter(|f| f.is_function())
                     .map(|f| f.name.clone())
                     .collect(),
             })

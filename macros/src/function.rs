@@ -18,6 +18,10 @@ struct Export<'a> {
     params: Vec<Param>,
     /// The return type, `()` when there is none.
     ret: Type,
+    /// `Function`, `Command` or `Hook` (a `meta::ExportKind` variant).
+    kind: &'static str,
+    /// Options recorded with the export.
+    attrs: Vec<(String, String)>,
 }
 
 struct Param {
@@ -45,6 +49,29 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let name = parse_args(args, &mut errors);
     let export = model(&item, name, &mut errors);
+    finish(&item, export, errors)
+}
+
+/// Exports `item` (glue the `command` and `hook` macros generate) as an
+/// export of `kind` named `wit_name`, with `attrs`. The caller emits `item`.
+pub fn export_as(
+    item: &ItemFn,
+    wit_name: String,
+    span: Span,
+    kind: &'static str,
+    attrs: Vec<(String, String)>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut export = model(item, Some(LitStr::new(&wit_name, span)), &mut errors);
+    export.kind = kind;
+    export.attrs = attrs;
+    match errors.finish() {
+        Ok(()) => glue(&export),
+        Err(e) => e.into_compile_error(),
+    }
+}
+
+fn finish(item: &ItemFn, export: Export<'_>, errors: Errors) -> TokenStream {
     match errors.finish() {
         Ok(()) => {
             let glue = glue(&export);
@@ -179,6 +206,8 @@ fn model<'a>(item: &'a ItemFn, name: Option<LitStr>, errors: &mut Errors) -> Exp
         docs: attrs::docs(&item.attrs),
         params,
         ret,
+        kind: "Function",
+        attrs: Vec::new(),
     }
 }
 
@@ -282,6 +311,9 @@ fn glue(e: &Export<'_>) -> TokenStream {
     let ret_flat = ret_abi(quote!(FLAT));
     let ret_size = ret_abi(quote!(SIZE));
     let rust_path = format!("::{fn_ident}");
+    let kind = format_ident!("{}", e.kind);
+    let attr_keys: Vec<&str> = e.attrs.iter().map(|(k, _)| k.as_str()).collect();
+    let attr_values: Vec<&str> = e.attrs.iter().map(|(_, v)| v.as_str()).collect();
 
     let post = (!is_scalar(ret)).then(|| {
         quote! {
@@ -346,12 +378,12 @@ fn glue(e: &Export<'_>) -> TokenStream {
 
             #post
 
-            const __EXPORT: #fp::Export = #fp::Export {
-                kind: #fp::ExportKind::Function,
+                        const __EXPORT: #fp::Export = #fp::Export {
+                kind: #fp::ExportKind::#kind,
                 wit_name: #wit_name,
                 rust_path: ::core::concat!(::core::module_path!(), #rust_path),
                 docs: #docs,
-                attrs: &[],
+                                attrs: &[#((#attr_keys, #attr_values)),*],
                 params: &[#(#meta_params),*],
                 result: #ret_ty,
             };

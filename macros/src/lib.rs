@@ -9,6 +9,7 @@
 //! Set `FERRITE_PLUGIN_MACRO_DEBUG=DIR` to write each expansion to `DIR`.
 
 mod attrs;
+mod command;
 mod derive;
 mod errors;
 mod function;
@@ -22,6 +23,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn function(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("function", function::expand(args.into(), item.into())).into()
+}
+
+/// Exports a custom command. See `ferrite_plugin::command`.
+#[proc_macro_attribute]
+pub fn command(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("command", command::expand_command(args.into(), item.into())).into()
+}
+
+/// Exports an event hook. See `ferrite_plugin::hook`.
+#[proc_macro_attribute]
+pub fn hook(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("hook", command::expand_hook(args.into(), item.into())).into()
 }
 
 /// Declares a test run inside the plugin host. See `ferrite_plugin::test`.

@@ -76,8 +76,10 @@ pub mod alloc;
 #[rustfmt::skip]
 mod bindings;
 pub mod clock;
+pub mod command;
 pub mod config;
 mod error;
+pub mod hook;
 pub mod kv;
 pub mod log;
 #[doc(hidden)]
@@ -105,6 +107,22 @@ pub use types::{WitPayload, WitType};
 /// assert_eq!(plus(2, 3), 5);
 /// ```
 pub use ferrite_plugin_macros::function;
+
+/// Exports a custom command the server dispatches by name, such as
+/// `GK.SUM`. See [`command`](mod@command) for the context and reply types.
+///
+/// `arity` follows Redis: it counts the command name; `N` means exactly `N`,
+/// `-N` at least `N` (the default, `-1`, takes any number). The function
+/// takes `&CommandContext` and returns `Result<PluginResponse, PluginError>`;
+/// an `Err` becomes an error reply. Declare the command in plugin.toml:
+/// `[exports] commands = ["GK.SUM"]`.
+pub use ferrite_plugin_macros::command;
+
+/// Exports a hook run by the server around its commands:
+/// `#[ferrite_plugin::hook(before_command, commands = ["SET", "DEL"])]`,
+/// `after_command` or `on_key_write`. See [`hook`](mod@hook). Declare it in
+/// plugin.toml by the function's name: `[exports] hooks = ["guard"]`.
+pub use ferrite_plugin_macros::hook;
 
 /// Maps a struct with named fields to a WIT `record`.
 ///
@@ -183,8 +201,13 @@ macro_rules! __test_item {
 
 /// What most plugins need: `use ferrite_plugin::prelude::*;`.
 pub mod prelude {
+    pub use crate::command::{CommandContext, PluginResponse};
+    pub use crate::hook::{HookContext, HookEvent, HookResult};
     pub use crate::{Enum, PluginError, Record, clock, config, kv, log};
 }
+
+// The SDK's own types use its derives, which name `::ferrite_plugin`.
+extern crate self as ferrite_plugin;
 
 /// Support code for the macros' expansions. Not a public API.
 #[doc(hidden)]

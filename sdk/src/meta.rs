@@ -141,6 +141,11 @@ pub enum ExportKind {
     Function = 0,
     /// A `#[ferrite_plugin::test]`.
     Test = 1,
+    /// A `#[ferrite_plugin::command]`: attrs `command` (its name) and `arity`.
+    Command = 2,
+    /// A `#[ferrite_plugin::hook]`: attrs `event`, `function` and `commands`
+    /// (comma-separated, empty for all).
+    Hook = 3,
 }
 
 /// One exported function.

@@ -205,6 +205,11 @@ fn match_one(pattern: &[u8], p: usize, c: u8) -> (bool, usize) {
 
 /// Redis's arity of keyspace command `name`, counting the name: `n` exactly
 /// `n` arguments, `-n` at least `n`. `None` if `name` is not one.
+/// Whether `name` (upper-case) is one of the keyspace commands here.
+pub fn is_command(name: &str) -> bool {
+    arity(name).is_some()
+}
+
 fn arity(name: &str) -> Option<isize> {
     Some(match name {
         "GET" | "INCR" | "DECR" | "STRLEN" | "TTL" | "PTTL" | "PERSIST" | "KEYS" => 2,

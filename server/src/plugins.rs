@@ -85,7 +85,7 @@ fn functions(p: &Plugin, detail: bool) -> Reply {
     Reply::Array(
         p.functions()
             .iter()
-            .filter(|f| !f.is_test())
+            .filter(|f| f.is_function())
             .map(|f| {
                 let signature = format!(
                     "{}({}){}",
@@ -182,7 +182,7 @@ fn names(p: &Plugin) -> Reply {
     Reply::Array(
         p.functions()
             .iter()
-            .filter(|f| !f.is_test())
+            .filter(|f| f.is_function())
             .map(|f| Reply::text(f.name.clone()))
             .collect(),
     )

@@ -7,8 +7,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use bytes::Bytes;
+use ferrite_plugin_host::entries::{CommandEntry, HookEntry, HookEvent};
 use ferrite_plugin_host::{
-    CallOptions, Host, HostConfig, LoadError, LoadOptions, MemoryKeyspace, Plugin, SystemClock,
+    CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, LoadError, LoadOptions,
+    MemoryKeyspace, Plugin, SystemClock,
 };
 use ferrite_plugin_registry::Source;
 use tokio::net::TcpListener;
@@ -75,11 +77,15 @@ struct Inner {
     config: ServerConfig,
     /// Function name (both spellings) → (plugin, function).
     functions: RwLock<HashMap<String, Target>>,
+    /// Custom commands and hooks of the loaded plugins.
+    entries: RwLock<Arc<Dispatch>>,
     origins: Mutex<HashMap<String, Origin>>,
     /// Serializes loads, so the function table and the host agree.
     loading: Mutex<()>,
     next_client: AtomicU64,
     commands: AtomicU64,
+    /// Guest calls of hooks, for `INFO`: a hook filtered out costs none.
+    hook_calls: AtomicU64,
     started: Instant,
 }
 
@@ -105,10 +111,12 @@ impl Server {
                 keyspace,
                 config,
                 functions: RwLock::new(HashMap::new()),
+                entries: RwLock::new(Arc::new(Dispatch::default())),
                 origins: Mutex::new(HashMap::new()),
                 loading: Mutex::new(()),
                 next_client: AtomicU64::new(1),
                 commands: AtomicU64::new(0),
+                hook_calls: AtomicU64::new(0),
                 started: Instant::now(),
             }),
         })
@@ -151,9 +159,27 @@ impl Server {
                 "Library '{name}' already exists (use FUNCTION LOAD REPLACE, or PLUGIN RELOAD)"
             )));
         }
+        let builtin = |c: &str| is_builtin(c) || keyspace::is_command(c);
+        for c in &prepared.entries().commands {
+            if builtin(&c.name) {
+                return Err(ServeError::Other(format!(
+                    "the plugin's command {} would replace the server's own: rename it",
+                    c.name
+                )));
+            }
+            if let Some((owner, _)) = read(&self.inner.entries).commands.get(&c.name)
+                && owner.name() != name
+            {
+                return Err(ServeError::Other(format!(
+                    "the command {} is already provided by plugin '{}'",
+                    c.name,
+                    owner.name()
+                )));
+            }
+        }
         {
             let table = read(&self.inner.functions);
-            for f in prepared.functions().iter().filter(|f| !f.is_test()) {
+            for f in prepared.functions().iter().filter(|f| f.is_function()) {
                 for spelling in [&f.name, &f.wit_name] {
                     if let Some((owner, _)) = table.get(spelling.as_str())
                         && **owner != *name
@@ -187,9 +213,23 @@ impl Server {
 
     fn rebuild_table(&self) {
         let mut table = HashMap::new();
+        let mut dispatch = Dispatch::default();
         for p in self.inner.host.plugins() {
+            for c in &p.entries().commands {
+                dispatch
+                    .commands
+                    .insert(c.name.clone(), (p.clone(), c.clone()));
+            }
+            for h in &p.entries().hooks {
+                let list = match h.event {
+                    HookEvent::BeforeCommand => &mut dispatch.before,
+                    HookEvent::AfterCommand => &mut dispatch.after,
+                    HookEvent::OnKeyWrite => &mut dispatch.on_write,
+                };
+                list.push((p.clone(), h.clone()));
+            }
             let plugin: Arc<str> = p.name().into();
-            for f in p.functions().iter().filter(|f| !f.is_test()) {
+            for f in p.functions().iter().filter(|f| f.is_function()) {
                 let function: Arc<str> = f.name.as_str().into();
                 table.insert(f.name.clone(), (plugin.clone(), function.clone()));
                 table.insert(f.wit_name.clone(), (plugin.clone(), function));
@@ -200,6 +240,16 @@ impl Server {
             .functions
             .write()
             .unwrap_or_else(|e| e.into_inner()) = table;
+        *self
+            .inner
+            .entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(dispatch);
+    }
+
+    /// The custom commands and hooks now loaded.
+    fn dispatch(&self) -> Arc<Dispatch> {
+        read(&self.inner.entries).clone()
     }
 
     /// The plugin and function that FCALL `name` runs.
@@ -238,6 +288,100 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The loaded plugins' custom commands (by upper-case name) and hooks (by event).
+#[derive(Default)]
+struct Dispatch {
+    commands: HashMap<String, (Arc<Plugin>, CommandEntry)>,
+    before: Vec<(Arc<Plugin>, HookEntry)>,
+    after: Vec<(Arc<Plugin>, HookEntry)>,
+    on_write: Vec<(Arc<Plugin>, HookEntry)>,
+}
+
+impl Dispatch {
+    fn has_hooks(&self) -> bool {
+        !(self.before.is_empty() && self.after.is_empty() && self.on_write.is_empty())
+    }
+}
+
+/// The server's own commands: never hooked, never replaced by a plugin.
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "FCALL"
+            | "FCALL_RO"
+            | "PING"
+            | "ECHO"
+            | "QUIT"
+            | "SELECT"
+            | "HELLO"
+            | "CLIENT"
+            | "COMMAND"
+            | "CONFIG"
+            | "INFO"
+            | "FUNCTION"
+            | "PLUGIN"
+    ) || name.starts_with("PLUGIN.")
+}
+
+/// Commands that hooks do not see: connection and administration.
+fn unhooked(name: &str) -> bool {
+    matches!(
+        name,
+        "QUIT"
+            | "SELECT"
+            | "HELLO"
+            | "CLIENT"
+            | "COMMAND"
+            | "CONFIG"
+            | "INFO"
+            | "FUNCTION"
+            | "PLUGIN"
+    ) || name.starts_with("PLUGIN.")
+}
+
+/// An abort message as an error reply: `ERR ` is added unless it starts
+/// with an upper-case code such as `DENIED`.
+fn abort_reply(message: &str) -> Reply {
+    let code = message.split(' ').next().unwrap_or("");
+    if code.len() > 1 && code.chars().all(|c| c.is_ascii_uppercase()) && message.contains(' ') {
+        Reply::Error(message.to_string())
+    } else {
+        Reply::err(message)
+    }
+}
+
+/// Turns a command's frames into a reply; a malformed sequence is an error.
+fn frames_to_reply(frames: Vec<Frame>) -> Reply {
+    fn take(it: &mut std::vec::IntoIter<Frame>, depth: usize) -> Option<Reply> {
+        if depth > 64 {
+            return None;
+        }
+        Some(match it.next()? {
+            Frame::Ok => Reply::Ok,
+            Frame::Simple(s) => Reply::Simple(s),
+            Frame::Bulk(b) => Reply::Bulk(b),
+            Frame::Integer(n) => Reply::Integer(n),
+            Frame::Double(d) => Reply::Double(d),
+            Frame::Null => Reply::Null,
+            Frame::Error(e) => Reply::Error(e),
+            Frame::Array(n) => {
+                let mut items = Vec::with_capacity((n as usize).min(it.len()));
+                for _ in 0..n {
+                    items.push(take(it, depth + 1)?);
+                }
+                Reply::Array(items)
+            }
+        })
+    }
+    let mut it = frames.into_iter();
+    match take(&mut it, 0) {
+        Some(reply) if it.len() == 0 => reply,
+        _ => {
+            Reply::err("the plugin command's reply is malformed (its frames do not form one reply)")
+        }
+    }
 }
 
 /// One client's connection state.
@@ -281,22 +425,108 @@ impl Session {
         self.server.inner.config.max_args
     }
 
-    /// Runs one command (`args[0]` is its name).
+    /// Runs one command (`args[0]` is its name), with the hooks around it.
     pub fn execute(&mut self, args: &[Bytes]) -> Reply {
         self.server.inner.commands.fetch_add(1, Ordering::Relaxed);
         let name = text(&args[0]).to_ascii_uppercase();
         let rest = &args[1..];
-        match name.as_str() {
+        let dispatch = self.server.dispatch();
+        if !dispatch.has_hooks() || unhooked(&name) {
+            return self.run(&dispatch, &name, args);
+        }
+        let key = keyspace::first_key(&name, rest);
+        for (p, h) in dispatch.before.iter().filter(|(_, h)| h.wants(&name)) {
+            match self.hook(p, h, HookEvent::BeforeCommand, &name, rest, key) {
+                Ok(HookOutcome::Continue) => {}
+                Ok(HookOutcome::Abort(message)) => return abort_reply(&message),
+                Err(reply) => return reply,
+            }
+        }
+        let reply = self.run(&dispatch, &name, args);
+        for (p, h) in dispatch.after.iter().filter(|(_, h)| h.wants(&name)) {
+            if let Err(e) = self.hook(p, h, HookEvent::AfterCommand, &name, rest, key) {
+                return e;
+            }
+        }
+        if !reply.is_error() && keyspace::is_write(&name) {
+            for written in keyspace::written_keys(&name, rest) {
+                for (p, h) in dispatch.on_write.iter().filter(|(_, h)| h.wants(&name)) {
+                    if let Err(e) =
+                        self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, Some(written))
+                    {
+                        return e;
+                    }
+                }
+            }
+        }
+        reply
+    }
+
+    /// Calls one hook; a failure is the error reply for the command.
+    fn hook(
+        &self,
+        plugin: &Arc<Plugin>,
+        hook: &HookEntry,
+        event: HookEvent,
+        name: &str,
+        args: &[Bytes],
+        key: Option<&[u8]>,
+    ) -> Result<HookOutcome, Reply> {
+        self.server.inner.hook_calls.fetch_add(1, Ordering::Relaxed);
+        let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+        let call = HookCall {
+            event,
+            command: name,
+            args: &args,
+            key,
+        };
+        let report = self
+            .server
+            .inner
+            .host
+            .call_hook(plugin, hook, &call, &CallOptions::default());
+        log_records(plugin.name(), &report.logs);
+        report.result.map_err(|e| {
+            Reply::err(format!(
+                "hook `{}` of plugin `{}` failed: {e}",
+                hook.function,
+                plugin.name()
+            ))
+        })
+    }
+
+    /// Runs a custom command of a plugin.
+    fn custom(&self, plugin: &Arc<Plugin>, command: &CommandEntry, args: &[Bytes]) -> Reply {
+        if !command.accepts(args.len()) {
+            return wrong_arity(&command.name);
+        }
+        let params: Vec<&[u8]> = args[1..].iter().map(|a| &a[..]).collect();
+        let report =
+            self.server
+                .inner
+                .host
+                .call_command(plugin, command, &params, &CallOptions::default());
+        log_records(plugin.name(), &report.logs);
+        match report.result {
+            Ok(frames) => frames_to_reply(frames),
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    /// Runs one command without hooks.
+    fn run(&mut self, dispatch: &Dispatch, name: &str, args: &[Bytes]) -> Reply {
+        let rest = &args[1..];
+        match name {
             "FCALL" => self.fcall(rest, false),
             "FCALL_RO" => self.fcall(rest, true),
             "PING" => match rest {
                 [] => Reply::Simple("PONG".into()),
                 [msg] => Reply::Bulk(msg.to_vec()),
-                _ => wrong_arity(&name),
+                _ => wrong_arity(name),
             },
             "ECHO" => match rest {
                 [msg] => Reply::Bulk(msg.to_vec()),
-                _ => wrong_arity(&name),
+                _ => wrong_arity(name),
             },
             "QUIT" => {
                 self.quit = true;
@@ -305,7 +535,7 @@ impl Session {
             "SELECT" => match rest {
                 [db] if &db[..] == b"0" => Reply::Ok,
                 [_] => Reply::err("DB index is out of range"),
-                _ => wrong_arity(&name),
+                _ => wrong_arity(name),
             },
             "HELLO" => self.hello(rest),
             "CLIENT" => self.client(rest),
@@ -319,9 +549,12 @@ impl Session {
                 sub.extend_from_slice(rest);
                 crate::plugins::plugin(&self.server, &sub)
             }
-            _ => match keyspace::execute(&self.server.inner.keyspace, &name, rest) {
+            _ => match keyspace::execute(&self.server.inner.keyspace, name, rest) {
                 Some(reply) => reply,
-                None => unknown(&args[0], rest),
+                None => match dispatch.commands.get(name) {
+                    Some((p, c)) => self.custom(p, c, args),
+                    None => unknown(&args[0], rest),
+                },
             },
         }
     }
@@ -361,9 +594,7 @@ impl Session {
             .inner
             .host
             .call_bytes(&plugin, &function, &params, &opts);
-        for log in &report.logs {
-            tracing::info!(target: "plugin", "[{plugin}] {}", log.message);
-        }
+        log_records(&plugin, &report.logs);
         match report.result {
             Ok(result) => value::reply(result),
             Err(e) => Reply::err(e),
@@ -454,6 +685,10 @@ impl Session {
             "total_commands_processed:{}\r\n",
             inner.commands.load(Ordering::Relaxed)
         ));
+        s.push_str(&format!(
+            "hook_calls:{}\r\n",
+            inner.hook_calls.load(Ordering::Relaxed)
+        ));
         s.push_str("\r\n# Plugins\r\n");
         s.push_str(&format!("plugins:{}\r\n", plugins.len()));
         for p in plugins {
@@ -461,7 +696,7 @@ impl Session {
                 "plugin_{}:version={},functions={},warm={}\r\n",
                 p.name(),
                 p.manifest().plugin.version,
-                p.functions().iter().filter(|f| !f.is_test()).count(),
+                p.functions().iter().filter(|f| f.is_function()).count(),
                 u8::from(p.is_warm())
             ));
         }
@@ -471,6 +706,12 @@ impl Session {
             s.push_str(&format!("db0:keys={keys},expires=0,avg_ttl=0\r\n"));
         }
         s
+    }
+}
+
+fn log_records(plugin: &str, logs: &[ferrite_plugin_host::LogRecord]) {
+    for log in logs {
+        tracing::info!(target: "plugin", "[{plugin}] {}", log.message);
     }
 }
 

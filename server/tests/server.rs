@@ -29,6 +29,7 @@ fn component(package: &str) -> Vec<u8> {
                     "testbed".into(),
                     "validate_email".into(),
                     "geo_fence".into(),
+                    "key_guard".into(),
                 ],
                 tests: false,
             };
@@ -631,4 +632,168 @@ fn bad_input_on_the_wire_gets_clear_errors() {
     let (out, _) = raw(addr, b"HELLO 3\r\n*2\r\n$3\r\nGET\r\n$1\r\nx\r\n");
     assert!(out.starts_with("%7\r\n"), "{out}");
     assert!(out.ends_with("_\r\n"), "{out}");
+}
+
+fn hook_calls(con: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").query(con).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("hook_calls:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn commands_and_hooks_behave_as_written() {
+    let (_server, addr) = start(ServerConfig::default(), &["key_guard"]);
+    let mut con = connect(addr);
+    // before_command refuses, and nothing is written.
+    let e = error_text(
+        redis::cmd("SET")
+            .arg("locked:x")
+            .arg(1)
+            .query::<()>(&mut con),
+    );
+    assert!(e.starts_with("DENIED the key is locked"), "{e}");
+    let e = error_text(
+        redis::cmd("MSET")
+            .arg("b")
+            .arg(1)
+            .arg("locked:c")
+            .arg(2)
+            .query::<()>(&mut con),
+    );
+    assert!(e.starts_with("DENIED"), "{e}");
+    let n: i64 = redis::cmd("EXISTS")
+        .arg("locked:x")
+        .arg("b")
+        .arg("locked:c")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 0);
+    // on_key_write and after_command count; the custom command reads them.
+    for v in [1, 2] {
+        let _: () = redis::cmd("SET").arg("a").arg(v).query(&mut con).unwrap();
+    }
+    let _: () = redis::cmd("MSET")
+        .arg("a")
+        .arg(3)
+        .arg("z")
+        .arg(1)
+        .query(&mut con)
+        .unwrap();
+    for _ in 0..4 {
+        let _: String = redis::cmd("GET").arg("a").query(&mut con).unwrap();
+    }
+    let stats: (i64, i64) = redis::cmd("GK.STATS").arg("a").query(&mut con).unwrap();
+    assert_eq!(stats, (3, 4));
+    let stats: (i64, i64) = redis::cmd("gk.stats").arg("z").query(&mut con).unwrap();
+    assert_eq!(stats, (1, 0));
+    let writes: i64 = fcall(&mut con, "writes", &[b"a"], &[]).unwrap();
+    assert_eq!(writes, 3);
+    // What hooks write through kv fires no hooks: nobody counted the counters.
+    let stats: (i64, i64) = redis::cmd("GK.STATS")
+        .arg("writes:a")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(stats, (0, 0));
+    // Arity is the plugin's, checked by the server.
+    let e = error_text(redis::cmd("GK.STATS").query::<Value>(&mut con));
+    assert!(
+        e.contains("wrong number of arguments for 'gk.stats' command"),
+        "{e}"
+    );
+    let e = error_text(
+        redis::cmd("GK.STATS")
+            .arg("a")
+            .arg("b")
+            .query::<Value>(&mut con),
+    );
+    assert!(e.contains("wrong number of arguments"), "{e}");
+    // Commands no hook asks for cost no guest call.
+    let before = hook_calls(&mut con);
+    for _ in 0..10 {
+        let _: String = redis::cmd("PING").query(&mut con).unwrap();
+        let _: i64 = redis::cmd("EXISTS").arg("a").query(&mut con).unwrap();
+    }
+    assert_eq!(hook_calls(&mut con), before);
+    // A write costs the guard and one on_key_write call per key.
+    let _: () = redis::cmd("SET").arg("q").arg(1).query(&mut con).unwrap();
+    assert_eq!(hook_calls(&mut con), before + 2);
+    // The plugin's commands and hooks are listed by PLUGIN INFO? Its functions are.
+    let e = error_text(fcall::<Value>(
+        &mut con,
+        "ferrite-command-gk-stats",
+        &[],
+        &[],
+    ));
+    assert!(e.contains("Function not found"), "{e}");
+}
+
+#[test]
+fn command_replies_and_faulting_hooks_and_commands() {
+    let (_server, addr) = start(ServerConfig::default(), &["testbed"]);
+    for resp3 in [false, true] {
+        let mut con = if resp3 { connect3(addr) } else { connect(addr) };
+        let reply = |con: &mut redis::Connection, kind: &str| -> RedisResult<Value> {
+            redis::cmd("TB.REPLY").arg(kind).query(con)
+        };
+        assert_eq!(reply(&mut con, "ok").unwrap(), Value::Okay);
+        assert_eq!(
+            reply(&mut con, "simple").unwrap(),
+            Value::SimpleString("fine".into())
+        );
+        let d = reply(&mut con, "double").unwrap();
+        if resp3 {
+            assert_eq!(d, Value::Double(2.5));
+        } else {
+            assert_eq!(d, Value::BulkString(b"2.5".to_vec()));
+        }
+        assert_eq!(reply(&mut con, "null").unwrap(), Value::Nil);
+        assert_eq!(
+            reply(&mut con, "nested").unwrap(),
+            Value::Array(vec![
+                Value::Int(1),
+                Value::Array(vec![Value::BulkString(b"a".to_vec()), Value::Nil])
+            ])
+        );
+        let e = error_text(reply(&mut con, "error"));
+        assert_eq!(e, "ERR chosen");
+        let e = error_text(reply(&mut con, "fail"));
+        assert!(e.contains("invalid argument: asked to fail"), "{e}");
+    }
+    let mut con = connect(addr);
+    // A hook that panics, spins or refuses: an error reply, then business as usual.
+    let e = error_text(redis::cmd("ECHO").arg("boom").query::<String>(&mut con));
+    assert!(
+        e.contains("hook `tripwire` of plugin `testbed` failed")
+            && e.contains("the tripwire went off"),
+        "{e}"
+    );
+    let e = error_text(redis::cmd("ECHO").arg("spin").query::<String>(&mut con));
+    assert!(e.contains("fuel") || e.contains("timed out"), "{e}");
+    let e = error_text(redis::cmd("ECHO").arg("no").query::<String>(&mut con));
+    assert_eq!(e, "ERR refused by the tripwire");
+    let ok: String = redis::cmd("ECHO").arg("fine").query(&mut con).unwrap();
+    assert_eq!(ok, "fine");
+    // A command that never returns hits its limit.
+    let e = error_text(redis::cmd("TB.SPIN").query::<Value>(&mut con));
+    assert!(e.contains("fuel") || e.contains("timed out"), "{e}");
+    let sum: i64 = fcall(&mut con, "add", &[b"1"], &[b"2"]).unwrap();
+    assert_eq!(sum, 3);
+}
+
+#[test]
+fn loading_a_loaded_plugin_again_needs_replace() {
+    let (server, _addr) = start(ServerConfig::default(), &["key_guard"]);
+    // Loading it again without replace is refused; with replace it swaps.
+    assert!(
+        server
+            .load(&component("key_guard"), Origin::Loaded, false)
+            .is_err()
+    );
+    server
+        .load(&component("key_guard"), Origin::Loaded, true)
+        .unwrap();
 }

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
+use crate::meta::ExportKind;
 use crate::ops::build::{BuildOptions, build};
 use crate::shell::{Shell, human_size};
 
@@ -54,15 +55,27 @@ impl BuildCommand {
                 .component
                 .exports
                 .iter()
+                .filter(|e| e.kind == ExportKind::Function)
                 .map(|e| e.wit_name.as_str())
                 .collect();
+            let m = &b.manifest.exports;
+            let mut what = Vec::new();
+            if !exports.is_empty() {
+                what.push(exports.join(", "));
+            }
+            if !m.commands.is_empty() {
+                what.push(format!("commands {}", m.commands.join(", ")));
+            }
+            if !m.hooks.is_empty() {
+                what.push(format!("hooks {}", m.hooks.join(", ")));
+            }
             shell.status(
                 "Created",
                 format!(
                     "component {} ({}) exporting {}",
                     b.component_path.display(),
                     human_size(size),
-                    exports.join(", ")
+                    what.join("; ")
                 ),
             );
             if self.message_format == MessageFormat::Json {
@@ -75,7 +88,9 @@ impl BuildCommand {
                     "wit": b.wit_path,
                     "size": size,
                     "sha256": b.sha256,
-                    "exports": exports,
+                                        "exports": exports,
+                    "commands": m.commands,
+                    "hooks": m.hooks,
                 });
                 println!("{msg}");
             }

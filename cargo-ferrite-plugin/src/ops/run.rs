@@ -174,7 +174,7 @@ fn loaded_status(shell: &mut Shell, plugin: &ferrite_plugin_host::Plugin) {
     let functions: Vec<&str> = plugin
         .functions()
         .iter()
-        .filter(|f| !f.is_test())
+        .filter(|f| f.is_function())
         .map(|f| f.name.as_str())
         .collect();
     shell.status(

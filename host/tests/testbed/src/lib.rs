@@ -148,3 +148,46 @@ pub fn crunch(rounds: u32) -> u64 {
     }
     black_box(total)
 }
+
+/// `TB.SPIN`: a custom command that never returns.
+#[ferrite_plugin::command(name = "TB.SPIN", arity = 1)]
+fn tb_spin(_ctx: &CommandContext) -> Result<PluginResponse, PluginError> {
+    Ok(spin(1).into())
+}
+
+/// `TB.REPLY kind`: a custom command answering each kind of reply, or a
+/// broken one.
+#[ferrite_plugin::command(name = "TB.REPLY", arity = 2)]
+fn tb_reply(ctx: &CommandContext) -> Result<PluginResponse, PluginError> {
+    Ok(match ctx.arg_str(0)? {
+        "ok" => PluginResponse::Ok,
+        "simple" => PluginResponse::Simple("fine".into()),
+        "double" => 2.5f64.into(),
+        "null" => PluginResponse::Null,
+        "nested" => PluginResponse::Array(vec![
+            1i64.into(),
+            PluginResponse::Array(vec!["a".into(), PluginResponse::Null]),
+        ]),
+        "error" => PluginResponse::Error("ERR chosen".into()),
+        "fail" => return Err(PluginError::invalid_argument("asked to fail")),
+        other => {
+            return Err(PluginError::invalid_argument(format!(
+                "unknown kind `{other}`"
+            )));
+        }
+    })
+}
+
+/// Before `ECHO`: traps on `boom`, spins on `spin`, refuses `no`.
+#[ferrite_plugin::hook(before_command, commands = ["ECHO"])]
+fn tripwire(ctx: &HookContext) -> HookResult {
+    match ctx.args().first().map(Vec::as_slice) {
+        Some(b"boom") => panic!("the tripwire went off"),
+        Some(b"spin") => {
+            spin(2);
+            HookResult::Continue
+        }
+        Some(b"no") => HookResult::Abort("refused by the tripwire".into()),
+        _ => HookResult::Continue,
+    }
+}
