@@ -25,7 +25,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-"$cli" ferrite-plugin run --release -q --port "$FERRITE_PORT" --plugin examples/validate_email &
+"$cli" ferrite-plugin run --release -q ${THREADS:+--threads "$THREADS"} --port "$FERRITE_PORT" --plugin examples/validate_email &
 pids+=($!)
 redis-server --port "$REDIS_PORT" --save '' --appendonly no --daemonize no --loglevel warning &
 pids+=($!)

@@ -20,41 +20,36 @@ local function valid_quoted(s)
   return true
 end
 
+-- dot-atom: atext runs separated by single dots.
 local function valid_local(l)
   if #l == 0 or #l > MAX_LOCAL then return false end
-  if l:sub(1, 1) == '"' then return valid_quoted(l) end
-  for atom in (l .. "."):gmatch("(.-)%.") do
-    if #atom == 0 or atom:find("[^%w!#%$%%&'%*%+%-/=%?%^_`{|}~]") then return false end
-  end
-  return true
+  if l:byte(1) == 34 then return valid_quoted(l) end
+  return l:byte(1) ~= 46 and l:byte(-1) ~= 46 and not l:find("..", 1, true)
+    and not l:find("[^%w!#%$%%&'%*%+%-/=%?%^_`{|}~%.]")
 end
 
 local function valid_ipv4(t)
-  local n = 0
-  for p in (t .. "."):gmatch("(.-)%.") do
-    n = n + 1
-    if #p == 0 or #p > 3 or p:find("%D") or (#p > 1 and p:sub(1, 1) == "0") or tonumber(p) > 255 then
-      return false
-    end
-  end
-  return n == 4
-end
-
-local function valid_domain(d)
-  if d:sub(1, 1) == "[" then
-    return d:sub(-1) == "]" and valid_ipv4(d:sub(2, -2))
-  end
-  if #d == 0 then return false end
-  local labels = {}
-  for label in (d .. "."):gmatch("(.-)%.") do labels[#labels + 1] = label end
-  if #labels < 2 or not labels[#labels]:find("%D") then return false end
-  for _, label in ipairs(labels) do
-    if #label == 0 or #label > MAX_LABEL or label:find("[^%w%-]")
-      or not label:sub(1, 1):find("%w") or not label:sub(-1):find("%w") then
-      return false
-    end
+  local a, b, c, d = t:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return false end
+  for _, p in ipairs({a, b, c, d}) do
+    if #p > 3 or (#p > 1 and p:byte(1) == 48) or tonumber(p) > 255 then return false end
   end
   return true
+end
+
+local LONG_LABEL = ("[^%.]"):rep(MAX_LABEL + 1)
+
+local function valid_domain(d)
+  if d:byte(1) == 91 then -- [
+    return d:byte(-1) == 93 and valid_ipv4(d:sub(2, -2))
+  end
+  -- Labels of letters, digits and inner dashes; at least two; the last not all digits.
+  return #d > 0 and d:find(".", 1, true) ~= nil
+    and not d:find("[^%w%-%.]") and not d:find("..", 1, true)
+    and not d:find("^[%.%-]") and not d:find("[%.%-]$")
+    and not d:find("%.%-") and not d:find("%-%.")
+    and not d:find(LONG_LABEL)
+    and d:match("[^%.]+$"):find("%D") ~= nil
 end
 
 redis.register_function('validate_email', function(keys, args)

@@ -33,6 +33,8 @@ fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
             "rate_limiter",
             "-p",
             "every_type",
+            "-p",
+            "key_guard",
         ])
         .output()
         .unwrap();
@@ -47,7 +49,7 @@ fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(messages.len(), 5);
+    assert_eq!(messages.len(), 6);
     let snapshots = workspace().join("cargo-ferrite-plugin/tests/snapshots");
     for m in &messages {
         assert_eq!(m["reason"], "ferrite-plugin-artifact");
@@ -79,6 +81,7 @@ fn it_builds_the_examples_and_their_wit_matches_the_snapshots() {
             surface
                 .functions
                 .iter()
+                .filter(|f| !ferrite_plugin_host::entries::is_entry_export(f))
                 .map(String::as_str)
                 .collect::<Vec<_>>()
         );
@@ -305,4 +308,66 @@ fn quiet_prints_nothing_on_success() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     assert!(p.artifact("quiet_one").exists());
+}
+
+#[test]
+fn it_checks_commands_and_hooks_against_plugin_toml() {
+    let lib = "use ferrite_plugin::prelude::*;\n\
+        #[ferrite_plugin::command(name = \"gk.count\", arity = -1)]\n\
+        fn count(ctx: &CommandContext) -> Result<PluginResponse, PluginError> { Ok(ctx.args().len().into()) }\n\
+        #[ferrite_plugin::hook(before_command, commands = [\"set\"])]\n\
+        fn guard(_ctx: &HookContext) -> HookResult { HookResult::Continue }\n";
+    let toml = |exports: &str| {
+        format!("[plugin]\nname = \"entries\"\nversion = \"1.0.0\"\n\n[exports]\n{exports}\n")
+    };
+    let p = TempPlugin::new("entries", CDYLIB, &toml("commands = [\"GK.COUNT\"]"), lib);
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &[
+            "has the hook `guard`, which plugin.toml does not list",
+            "add \"guard\" to `hooks`",
+        ],
+    );
+    p.write("plugin.toml", &toml("hooks = [\"guard\"]"));
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &[
+            "has the command `GK.COUNT`",
+            "add \"GK.COUNT\" to `commands`",
+        ],
+    );
+    p.write(
+        "plugin.toml",
+        &toml("commands = [\"GK.COUNT\", \"GK.MORE\"]\nhooks = [\"guard\"]"),
+    );
+    let out = p.build(&[]);
+    assert_error(
+        &out,
+        &[
+            "lists the command `GK.MORE` under `[exports] commands`",
+            "#[ferrite_plugin::command",
+        ],
+    );
+    // Command names are case-insensitive, filters upper-cased.
+    p.write(
+        "plugin.toml",
+        &toml("commands = [\"gk.count\"]\nhooks = [\"guard\"]"),
+    );
+    let out = p.build(&["--message-format", "json", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let msg: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(msg["commands"], serde_json::json!(["GK.COUNT"]));
+    assert_eq!(msg["hooks"], serde_json::json!(["guard"]));
+    let entries =
+        ferrite_plugin_host::entries::Entries::of(&std::fs::read(p.artifact("entries")).unwrap())
+            .unwrap();
+    assert_eq!(entries.commands[0].name, "GK.COUNT");
+    assert_eq!(entries.commands[0].arity, -1);
+    assert_eq!(entries.hooks[0].commands, ["SET"]);
+    assert_eq!(
+        entries.hooks[0].event,
+        ferrite_plugin_host::entries::HookEvent::BeforeCommand
+    );
 }

@@ -30,7 +30,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 #[test]
 fn every_template_builds_and_tests_green_as_generated() {
-    for template in ["function", "kv"] {
+    for template in ["function", "kv", "command", "hook"] {
         let tmp = tempfile::tempdir().unwrap();
         let name = format!("fresh_{template}");
         let out = new(tmp.path(), &[&name, "--template", template]);
@@ -157,7 +157,7 @@ fn without_arguments_and_without_a_terminal_it_explains_the_arguments() {
         &[
             "needs a path",
             "cargo ferrite-plugin new <PATH>",
-            "--template function|kv",
+            "--template function|kv|command|hook",
         ],
     );
 }

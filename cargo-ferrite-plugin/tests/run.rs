@@ -220,3 +220,26 @@ fn watch_rebuilds_and_swaps_without_failing_a_call() {
         assert!(a == "hello, x" || a == "hi again, x", "{a}");
     }
 }
+
+#[test]
+fn commands_and_hooks_behave_as_written_through_redis_cli() {
+    if !redis_cli_available() {
+        return;
+    }
+    let example = workspace().join("examples/key_guard");
+    let server = run(&["--plugin", example.to_str().unwrap()], &workspace());
+    let p = server.port;
+    let refused = redis_cli(p, &["SET", "locked:x", "1"], None);
+    assert!(refused.contains("DENIED the key is locked"), "{refused}");
+    assert_eq!(redis_cli(p, &["EXISTS", "locked:x"], None), "0");
+    assert_eq!(redis_cli(p, &["SET", "a", "1"], None), "OK");
+    assert_eq!(redis_cli(p, &["INCR", "a"], None), "2");
+    assert_eq!(redis_cli(p, &["GET", "a"], None), "2");
+    assert_eq!(redis_cli(p, &["GK.STATS", "a"], None), "2\n1");
+    assert_eq!(redis_cli(p, &["FCALL", "writes", "1", "a"], None), "2");
+    let arity = redis_cli(p, &["GK.STATS"], None);
+    assert!(
+        arity.contains("wrong number of arguments for 'gk.stats'"),
+        "{arity}"
+    );
+}

@@ -185,10 +185,21 @@ fn the_examples_tests_pass() {
     let out = cli()
         .args(["test", "--manifest-path"])
         .arg(workspace().join("Cargo.toml"))
-        .args(["-p", "validate_email", "-p", "geo_fence"])
+        .args([
+            "-p",
+            "validate_email",
+            "-p",
+            "geo_fence",
+            "-p",
+            "json_transform",
+            "-p",
+            "rate_limiter",
+            "-p",
+            "key_guard",
+        ])
         .output()
         .unwrap();
     let so = stdout(&out);
     assert!(out.status.success(), "{so}\n{}", stderr(&out));
-    assert_eq!(so.matches("test result: ok.").count(), 2, "{so}");
+    assert_eq!(so.matches("test result: ok.").count(), 5, "{so}");
 }

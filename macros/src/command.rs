@@ -218,11 +218,17 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
             ))
         }
     });
-    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
+    let parsed = syn::parse::Parser::parse2(parser, args);
+    let options_ok = parsed.is_ok();
+    if let Err(e) = parsed {
         errors.push(e);
     }
     check_handler(&item, "hook", "HookContext", &mut errors);
     let Some(event) = event else {
+        if !options_ok {
+            let e = errors.finish().unwrap_err().into_compile_error();
+            return quote!(#item #e);
+        }
         errors.push(syn::Error::new(
             Span::call_site(),
             "name the hook's event: `#[ferrite_plugin::hook(before_command)]`, `after_command` or `on_key_write`",

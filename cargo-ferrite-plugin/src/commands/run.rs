@@ -39,6 +39,10 @@ pub struct RunCommand {
     #[arg(long)]
     pub fresh: bool,
 
+    /// Worker threads serving clients [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
     /// Refuse bulk strings longer than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_bulk: usize,
@@ -66,6 +70,7 @@ impl RunCommand {
                 registry: self.registry,
                 watch: self.watch,
                 warm: !self.fresh,
+                threads: self.threads,
                 max_bulk: self.max_bulk,
                 release: self.release,
                 manifest_path: self.manifest_path,

@@ -17,6 +17,10 @@ pub enum Template {
     Function,
     /// A counter over the keyspace (`hit`, `hits`), with `keys = true`.
     Kv,
+    /// A custom command (`HELLO.GREET`).
+    Command,
+    /// Hooks around the server's commands (`no_empty_values`, `count_writes`).
+    Hook,
 }
 
 impl Template {
@@ -25,6 +29,8 @@ impl Template {
         match self {
             Template::Function => "function",
             Template::Kv => "kv",
+            Template::Command => "command",
+            Template::Hook => "hook",
         }
     }
 
@@ -47,7 +53,21 @@ impl Template {
                 "Cargo.toml" => "Cargo.toml",
                 "plugin.toml" => "plugin.toml",
                 "src/lib.rs" => "src/lib.rs",
-                "fixtures/seed.json" => "fixtures/seed.json",
+                                "fixtures/seed.json" => "fixtures/seed.json",
+                ".gitignore" => "gitignore",
+                "README.md" => "README.md",
+            ),
+            Template::Command => template!("command":
+                "Cargo.toml" => "Cargo.toml",
+                "plugin.toml" => "plugin.toml",
+                "src/lib.rs" => "src/lib.rs",
+                ".gitignore" => "gitignore",
+                "README.md" => "README.md",
+            ),
+            Template::Hook => template!("hook":
+                "Cargo.toml" => "Cargo.toml",
+                "plugin.toml" => "plugin.toml",
+                "src/lib.rs" => "src/lib.rs",
                 ".gitignore" => "gitignore",
                 "README.md" => "README.md",
             ),
@@ -59,6 +79,8 @@ impl Template {
         match self {
             Template::Function => "A Ferrite plugin",
             Template::Kv => "A Ferrite plugin that counts page hits in the keyspace",
+            Template::Command => "A Ferrite plugin with a custom command",
+            Template::Hook => "A Ferrite plugin with hooks around the server's commands",
         }
     }
 }

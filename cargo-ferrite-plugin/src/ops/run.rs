@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub watch: bool,
     /// Reuse warm instances across calls.
     pub warm: bool,
+    /// Worker threads (default: one per core).
+    pub threads: Option<usize>,
     /// The bulk-length cap.
     pub max_bulk: usize,
     /// Build crates with the release profile.
@@ -134,7 +136,11 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
         );
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = opts.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;

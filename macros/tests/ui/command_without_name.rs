@@ -1,0 +1,9 @@
+use ferrite_plugin::command::{CommandContext, PluginResponse};
+use ferrite_plugin::PluginError;
+
+#[ferrite_plugin::command(arity = 2)]
+fn stats(ctx: &CommandContext) -> Result<PluginResponse, PluginError> {
+    Ok(ctx.args().len().into())
+}
+
+fn main() {}
