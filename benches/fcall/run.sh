@@ -6,7 +6,8 @@
 #
 #   bash benches/fcall/run.sh            # needs redis-server and redis-benchmark
 #                                        # (Debian: redis-server redis-tools)
-# Environment: N (requests, default 300000), C (clients, default 50).
+# Environment: N (requests, default 300000), C (clients, default 50),
+# THREADS (`run --threads`, default: half the cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-300000}

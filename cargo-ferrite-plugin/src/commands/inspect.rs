@@ -95,6 +95,23 @@ impl InspectCommand {
         for (name, sig) in &i.functions {
             println!("    {name}: {sig}");
         }
+        if !i.commands.is_empty() {
+            println!("  commands:");
+            for (name, arity) in &i.commands {
+                println!("    {name} (arity {arity})");
+            }
+        }
+        if !i.hooks.is_empty() {
+            println!("  hooks:");
+            for (function, event, commands) in &i.hooks {
+                let on = if commands.is_empty() {
+                    "every command".to_string()
+                } else {
+                    commands.join(", ")
+                };
+                println!("    {function}: {event} on {on}");
+            }
+        }
         println!("\n{}", i.wit.trim_end());
         Ok(())
     }

@@ -39,7 +39,7 @@ pub struct RunCommand {
     #[arg(long)]
     pub fresh: bool,
 
-    /// Worker threads serving clients [default: one per core]
+    /// Worker threads serving clients [default: half the cores]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 

@@ -173,6 +173,10 @@ pub struct Inspection {
     pub imports: Vec<String>,
     /// Its functions with their WIT signatures.
     pub functions: Vec<(String, String)>,
+    /// Its custom commands: name, arity.
+    pub commands: Vec<(String, i64)>,
+    /// Its hooks: function, event, commands (empty for all).
+    pub hooks: Vec<(String, String, Vec<String>)>,
     /// Its WIT, printed from the component.
     pub wit: String,
 }
@@ -198,6 +202,9 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
         .filter_map(|(key, item)| match item {
             wit_parser::WorldItem::Function(f) => {
                 let name = surface.resolve.name_world_key(key);
+                if ferrite_plugin_host::entries::is_entry_export(&name) {
+                    return None;
+                }
                 let params: Vec<String> = f
                     .params
                     .iter()
@@ -222,6 +229,24 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
         manifest: loaded.manifest.clone(),
         imports: surface.imports.clone(),
         functions,
+        commands: surface
+            .entries
+            .commands
+            .iter()
+            .map(|c| (c.name.clone(), c.arity))
+            .collect(),
+        hooks: surface
+            .entries
+            .hooks
+            .iter()
+            .map(|h| {
+                (
+                    h.function.clone(),
+                    h.event.as_str().into(),
+                    h.commands.clone(),
+                )
+            })
+            .collect(),
         wit,
     })
 }

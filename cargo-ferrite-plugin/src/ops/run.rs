@@ -53,6 +53,12 @@ fn warm_instances() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
 }
 
+/// Worker threads by default: half the cores, as the clients of a local
+/// server (redis-cli, tests, redis-benchmark) run on the same machine.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
 /// Builds and loads, then serves until interrupted.
 pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
     let mut files = Vec::new();
@@ -137,9 +143,7 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
     }
 
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = opts.threads {
-        runtime.worker_threads(n.max(1));
-    }
+    runtime.worker_threads(opts.threads.unwrap_or_else(default_threads).max(1));
     let runtime = runtime
         .enable_all()
         .build()
