@@ -107,16 +107,23 @@ fn frame(v: Val) -> Option<Frame> {
     })
 }
 
-/// The text of an error a command or hook returned as `err(e)`.
+/// The text of an error reply for an `err(e)` a plugin returned: `ERR` and
+/// the message. The SDK's `error` variant (`invalid-argument("...")`) reads
+/// as `ERR invalid argument: ...`; other values as text or WAVE.
 pub fn error_text(e: Option<Val>) -> String {
+    let wave =
+        |v: &Val| wasmtime::component::wasm_wave::to_string(v).unwrap_or_else(|e| e.to_string());
     match e {
+        None => "ERR the call failed".into(),
+        Some(Val::String(s)) => format!("ERR {s}"),
         Some(Val::Variant(case, Some(payload))) => match *payload {
             Val::String(message) => format!("ERR {}: {message}", case.replace('-', " ")),
-            other => format!("ERR {case}: {other:?}"),
+            other => format!("ERR {}: {}", case.replace('-', " "), wave(&other)),
         },
-        Some(Val::String(s)) => format!("ERR {s}"),
-        Some(other) => format!("ERR {other:?}"),
-        None => "ERR the command failed".into(),
+        Some(Val::Enum(case)) | Some(Val::Variant(case, None)) => {
+            format!("ERR {}", case.replace('-', " "))
+        }
+        Some(other) => format!("ERR {}", wave(&other)),
     }
 }
 

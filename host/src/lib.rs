@@ -36,7 +36,7 @@ mod cache;
 mod call;
 pub mod check;
 mod config;
-mod dispatch;
+pub mod dispatch;
 pub mod entries;
 mod error;
 mod fast;

@@ -117,11 +117,11 @@ pub fn check_name(name: &str) -> Result<&str> {
     }
 }
 
-/// Parses and checks `registry.json`.
-pub fn parse_index(registry: &str, bytes: &[u8]) -> Result<Index> {
+/// `file` as JSON whose `format` is [`FORMAT`].
+fn checked_json(registry: &str, file: &'static str, bytes: &[u8]) -> Result<serde_json::Value> {
     let malformed = |reason: String| RegistryError::Malformed {
         registry: registry.to_string(),
-        file: "registry.json",
+        file,
         reason,
     };
     let value: serde_json::Value =
@@ -133,10 +133,21 @@ pub fn parse_index(registry: &str, bytes: &[u8]) -> Result<Index> {
     if format != FORMAT {
         return Err(RegistryError::UnknownFormat {
             registry: registry.to_string(),
-            file: "registry.json",
+            file,
             found: format,
         });
     }
+    Ok(value)
+}
+
+/// Parses and checks `registry.json`.
+pub fn parse_index(registry: &str, bytes: &[u8]) -> Result<Index> {
+    let malformed = |reason: String| RegistryError::Malformed {
+        registry: registry.to_string(),
+        file: "registry.json",
+        reason,
+    };
+    let value = checked_json(registry, "registry.json", bytes)?;
     let index: Index = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
     for (name, entry) in &index.plugins {
         if !valid_name(name) {
@@ -161,19 +172,7 @@ pub fn parse_keys(registry: &str, bytes: &[u8]) -> Result<Keys> {
         file: "keys.json",
         reason,
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    let format = value
-        .get("format")
-        .and_then(|f| f.as_u64())
-        .ok_or_else(|| malformed("it has no numeric `format`".into()))?;
-    if format != FORMAT {
-        return Err(RegistryError::UnknownFormat {
-            registry: registry.to_string(),
-            file: "keys.json",
-            found: format,
-        });
-    }
+    let value = checked_json(registry, "keys.json", bytes)?;
     serde_json::from_value(value).map_err(|e| malformed(e.to_string()))
 }
 

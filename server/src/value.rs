@@ -10,6 +10,8 @@
 
 use wasmtime::component::Val;
 
+use ferrite_plugin_host::dispatch::error_text;
+
 use crate::reply::Reply;
 
 /// The reply for a function's result.
@@ -70,29 +72,6 @@ fn to_reply(v: Val) -> Reply {
         Val::Flags(names) => Reply::Array(names.into_iter().map(Reply::text).collect()),
         other => Reply::text(
             wasmtime::component::wasm_wave::to_string(&other).unwrap_or_else(|e| e.to_string()),
-        ),
-    }
-}
-
-/// The text of an error reply for `err(e)`: `ERR` and the message. The SDK's
-/// `error` variant (`invalid-argument("...")`) reads as `ERR invalid
-/// argument: ...`; any other error value is shown as text or WAVE.
-fn error_text(e: Option<Val>) -> String {
-    match e {
-        None => "ERR the function failed".into(),
-        Some(Val::String(s)) => format!("ERR {s}"),
-        Some(Val::Variant(case, Some(payload))) if matches!(*payload, Val::String(_)) => {
-            let Val::String(message) = *payload else {
-                unreachable!("checked above")
-            };
-            format!("ERR {}: {message}", case.replace('-', " "))
-        }
-        Some(Val::Enum(case)) | Some(Val::Variant(case, None)) => {
-            format!("ERR {}", case.replace('-', " "))
-        }
-        Some(other) => format!(
-            "ERR {}",
-            wasmtime::component::wasm_wave::to_string(&other).unwrap_or_else(|e| e.to_string())
         ),
     }
 }
