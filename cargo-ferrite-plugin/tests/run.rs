@@ -243,3 +243,28 @@ fn commands_and_hooks_behave_as_written_through_redis_cli() {
         "{arity}"
     );
 }
+
+#[test]
+fn a_plugin_command_cannot_replace_a_server_command() {
+    let plugin = TempPlugin::new(
+        "run_shadow",
+        CDYLIB,
+        "[plugin]\nname = \"run_shadow\"\nversion = \"1.0.0\"\n\n[exports]\ncommands = [\"GET\"]\n",
+        "use ferrite_plugin::prelude::*;\n\
+         #[ferrite_plugin::command(name = \"GET\", arity = 2)]\n\
+         fn get(_ctx: &CommandContext) -> Result<PluginResponse, PluginError> { Ok(PluginResponse::Null) }\n",
+    );
+    let out = cli()
+        .args(["ferrite-plugin", "run", "--port", "0"])
+        .current_dir(plugin.dir.path())
+        .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &[
+            "cannot load",
+            "the plugin's command GET would replace the server's own: rename it",
+        ],
+    );
+}
