@@ -325,20 +325,10 @@ fn is_builtin(name: &str) -> bool {
     ) || name.starts_with("PLUGIN.")
 }
 
-/// Commands that hooks do not see: connection and administration.
+/// Commands that hooks do not see: the server's own, except those that
+/// serve data (`PING`, `ECHO`, `FCALL`, `FCALL_RO`).
 fn unhooked(name: &str) -> bool {
-    matches!(
-        name,
-        "QUIT"
-            | "SELECT"
-            | "HELLO"
-            | "CLIENT"
-            | "COMMAND"
-            | "CONFIG"
-            | "INFO"
-            | "FUNCTION"
-            | "PLUGIN"
-    ) || name.starts_with("PLUGIN.")
+    is_builtin(name) && !matches!(name, "PING" | "ECHO" | "FCALL" | "FCALL_RO")
 }
 
 /// An abort message as an error reply: `ERR ` is added unless it starts
