@@ -143,18 +143,35 @@ impl Host {
         args: &[&[u8]],
         opts: &CallOptions,
     ) -> CallReport {
-        let (p, i) = match self.lookup(plugin, function) {
-            Ok(found) => found,
-            Err(e) => return CallReport::failed(e),
+        match self.lookup(plugin, function) {
+            Ok((p, i)) => self.call_bytes_at(&p, i, args, opts),
+            Err(e) => CallReport::failed(e),
+        }
+    }
+
+    /// [`Host::call_bytes`] of function `index` of `plugin` (its position in
+    /// [`Plugin::functions`], see [`Plugin::function_index`]): what a server
+    /// that resolved the name once calls on its hot path.
+    pub fn call_bytes_at(
+        &self,
+        plugin: &Arc<Plugin>,
+        index: usize,
+        args: &[&[u8]],
+        opts: &CallOptions,
+    ) -> CallReport {
+        let Some(f) = plugin.functions.get(index) else {
+            return CallReport::failed(CallError::Host(format!(
+                "plugin `{}` has no function #{index}",
+                plugin.name()
+            )));
         };
-        let f = &p.functions[i];
         match f.shape {
             Shape::Typed { result, .. } => match crate::args::fast_from_bytes(f, args) {
-                Ok(fast) => self.invoke_fast(&p, i, fast.as_slice(), result, opts),
+                Ok(fast) => self.invoke_fast(plugin, index, fast.as_slice(), result, opts),
                 Err(e) => CallReport::failed(e),
             },
             Shape::Dynamic => match crate::args::from_bytes(f, args) {
-                Ok(vals) => self.invoke(&p, i, &vals, opts),
+                Ok(vals) => self.invoke(plugin, index, &vals, opts),
                 Err(e) => CallReport::failed(e),
             },
         }

@@ -62,6 +62,11 @@ impl Entry {
     fn live(&self, now: Instant) -> bool {
         self.expires.is_none_or(|t| t > now)
     }
+
+    /// Whether it has not expired; reads the clock only if it can expire.
+    fn live_now(&self) -> bool {
+        self.expires.is_none_or(|t| t > Instant::now())
+    }
 }
 
 /// An in-memory keyspace: a `BTreeMap` behind a mutex, with lazy expiry.
@@ -94,28 +99,34 @@ impl MemoryKeyspace {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` on the live entry at `key` (removing it first if it expired).
-    fn with_live<R>(
-        &self,
-        key: &[u8],
-        f: impl FnOnce(&mut BTreeMap<Vec<u8>, Entry>, Option<&Entry>) -> R,
-    ) -> R {
-        let mut map = self.lock();
-        let now = Instant::now();
-        if map.get(key).is_some_and(|e| !e.live(now)) {
+    /// The live entry at `key`, removing it if it expired.
+    fn live_mut<'m>(map: &'m mut BTreeMap<Vec<u8>, Entry>, key: &[u8]) -> Option<&'m mut Entry> {
+        if map.get(key).is_some_and(|e| !e.live_now()) {
             map.remove(key);
         }
-        let entry = map.get(key).cloned();
-        f(&mut map, entry.as_ref())
+        map.get_mut(key)
+    }
+
+    /// Runs `f` on the live value at `key` (`None` if there is none) without
+    /// copying it: what a server needs to write `GET`'s reply straight from
+    /// the map.
+    pub fn read<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+        let map = self.lock();
+        match map.get(key) {
+            Some(e) if e.live_now() => f(Some(&e.value)),
+            _ => f(None),
+        }
     }
 
     /// The remaining time to live of `key`: `None` if it does not exist,
     /// `Some(None)` if it never expires.
     pub fn ttl(&self, key: &[u8]) -> Option<Option<Duration>> {
-        let now = Instant::now();
-        self.with_live(key, |_, e| {
-            e.map(|e| e.expires.map(|t| t.saturating_duration_since(now)))
-        })
+        let mut map = self.lock();
+        let e = Self::live_mut(&mut map, key)?;
+        Some(
+            e.expires
+                .map(|t| t.saturating_duration_since(Instant::now())),
+        )
     }
 
     /// The number of live keys.
@@ -139,9 +150,8 @@ impl MemoryKeyspace {
     /// deletes the key. What a server needs for `SET NX`, `APPEND`, `PERSIST`.
     pub fn update<R>(&self, key: &[u8], f: impl FnOnce(&mut Option<Slot>) -> R) -> R {
         let mut map = self.lock();
-        let now = Instant::now();
         let mut slot = match map.get_mut(key) {
-            Some(e) if e.live(now) => Some(Slot {
+            Some(e) if e.live_now() => Some(Slot {
                 value: std::mem::take(&mut e.value),
                 expires: e.expires,
             }),
@@ -186,7 +196,7 @@ impl MemoryKeyspace {
 
 impl Keyspace for MemoryKeyspace {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.with_live(key, |_, e| e.map(|e| e.value.clone())))
+        Ok(self.read(key, |v| v.map(<[u8]>::to_vec)))
     }
 
     fn set(&self, key: &[u8], value: Vec<u8>, ttl: Option<Duration>) -> Result<(), KvError> {
@@ -196,50 +206,52 @@ impl Keyspace for MemoryKeyspace {
     }
 
     fn del(&self, key: &[u8]) -> Result<bool, KvError> {
-        let now = Instant::now();
-        Ok(self.lock().remove(key).is_some_and(|e| e.live(now)))
+        Ok(self.lock().remove(key).is_some_and(|e| e.live_now()))
     }
 
     fn incr_by(&self, key: &[u8], delta: i64) -> Result<i64, KvError> {
-        self.with_live(key, |map, e| {
-            let current = match e {
-                None => 0,
-                Some(e) => parse_integer(&e.value).ok_or_else(|| {
-                    KvError::InvalidArgument(format!(
-                        "the value of `{}` is not an integer",
-                        String::from_utf8_lossy(key)
-                    ))
-                })?,
-            };
-            let next = current.checked_add(delta).ok_or_else(|| {
+        let mut map = self.lock();
+        let entry = Self::live_mut(&mut map, key);
+        let current = match &entry {
+            None => 0,
+            Some(e) => parse_integer(&e.value).ok_or_else(|| {
                 KvError::InvalidArgument(format!(
-                    "incrementing `{}` by {delta} would overflow",
+                    "the value of `{}` is not an integer",
                     String::from_utf8_lossy(key)
                 ))
-            })?;
-            let expires = e.and_then(|e| e.expires);
-            map.insert(
-                key.to_vec(),
-                Entry {
-                    value: next.to_string().into_bytes(),
-                    expires,
-                },
-            );
-            Ok(next)
-        })
+            })?,
+        };
+        let next = current.checked_add(delta).ok_or_else(|| {
+            KvError::InvalidArgument(format!(
+                "incrementing `{}` by {delta} would overflow",
+                String::from_utf8_lossy(key)
+            ))
+        })?;
+        let value = next.to_string().into_bytes();
+        match entry {
+            Some(e) => e.value = value,
+            None => {
+                map.insert(
+                    key.to_vec(),
+                    Entry {
+                        value,
+                        expires: None,
+                    },
+                );
+            }
+        }
+        Ok(next)
     }
 
     fn expire(&self, key: &[u8], ttl: Option<Duration>) -> Result<bool, KvError> {
-        let now = Instant::now();
-        Ok(self.with_live(key, |map, e| {
-            if e.is_none() {
-                return false;
+        let mut map = self.lock();
+        Ok(match Self::live_mut(&mut map, key) {
+            Some(e) => {
+                e.expires = ttl.map(|d| Instant::now() + d);
+                true
             }
-            if let Some(entry) = map.get_mut(key) {
-                entry.expires = ttl.map(|d| now + d);
-            }
-            true
-        }))
+            None => false,
+        })
     }
 
     fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError> {

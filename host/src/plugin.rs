@@ -213,6 +213,12 @@ impl Plugin {
         self.by_name.get(name).map(|&i| &self.functions[i])
     }
 
+    /// The position of function `name` (either spelling) in
+    /// [`Plugin::functions`], for [`Host::call_bytes_at`](crate::Host::call_bytes_at).
+    pub fn function_index(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
     /// The index of function `name` (either spelling), or the error listing
     /// what the plugin does export.
     pub(crate) fn index_of(&self, name: &str) -> Result<usize, CallError> {

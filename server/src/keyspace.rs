@@ -15,11 +15,11 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use ferrite_plugin_host::keyspace::parse_integer;
 use ferrite_plugin_host::{Keyspace, KvError, MemoryKeyspace, Slot};
 
-use crate::reply::Reply;
+use crate::commands::Cmd;
+use crate::reply::{Out, Reply};
 
 /// The largest string value, as Redis's default `proto-max-bulk-len`.
 const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
@@ -27,97 +27,49 @@ const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
 /// `SCAN`'s default `COUNT`.
 const DEFAULT_SCAN_COUNT: usize = 10;
 
-/// Runs keyspace command `name` (upper-case) with `args` (without the
-/// command name); `None` if `name` is not a keyspace command.
-pub fn execute(ks: &MemoryKeyspace, name: &str, args: &[Bytes]) -> Option<Reply> {
-    let arity = arity(name)?;
-    let argc = args.len() + 1;
-    let arity_ok = if arity >= 0 {
-        argc == arity.unsigned_abs()
-    } else {
-        argc >= arity.unsigned_abs()
-    };
-    if !arity_ok || (name == "MSET" && !args.len().is_multiple_of(2)) {
-        return Some(wrong_arity(name));
-    }
-    let result = match name {
-        "GET" => get(ks, args),
-        "SET" => set(ks, args),
-        "MGET" => mget(ks, args),
-        "MSET" => mset(ks, args),
-        "DEL" => del(ks, args),
-        "EXISTS" => exists(ks, args),
-        "INCR" => incr_by(ks, &args[0], 1),
-        "DECR" => incr_by(ks, &args[0], -1),
-        "INCRBY" => integer(&args[1]).and_then(|n| incr_by(ks, &args[0], n)),
-        "DECRBY" => decr_by(ks, args),
-        "APPEND" => append(ks, args),
-        "STRLEN" => strlen(ks, args),
-        "EXPIRE" => expire(ks, args, "expire", 1000),
-        "PEXPIRE" => expire(ks, args, "pexpire", 1),
-        "TTL" => Ok(ttl(ks, args, false)),
-        "PTTL" => Ok(ttl(ks, args, true)),
-        "PERSIST" => Ok(persist(ks, args)),
-        "KEYS" => Ok(keys(ks, args)),
-        "SCAN" => scan(ks, args),
-        "DBSIZE" => Ok(Reply::Integer(len_i64(ks.len()))),
-        "FLUSHDB" | "FLUSHALL" => flush(ks, args),
-        _ => return None,
-    };
-    Some(result.unwrap_or_else(|e| e))
-}
-
-/// Whether keyspace command `name` (upper-case) may write.
-pub fn is_write(name: &str) -> bool {
-    matches!(
-        name,
-        "SET"
-            | "MSET"
-            | "DEL"
-            | "INCR"
-            | "INCRBY"
-            | "DECR"
-            | "DECRBY"
-            | "APPEND"
-            | "EXPIRE"
-            | "PEXPIRE"
-            | "PERSIST"
-            | "FLUSHDB"
-            | "FLUSHALL"
-    )
-}
-
-/// The keys write command `name` (upper-case) writes, given its `args`;
-/// empty for commands that do not write and for `FLUSHDB` / `FLUSHALL`.
-pub fn written_keys<'a>(name: &str, args: &'a [Bytes]) -> Vec<&'a [u8]> {
-    match name {
-        "SET" | "INCR" | "INCRBY" | "DECR" | "DECRBY" | "APPEND" | "EXPIRE" | "PEXPIRE"
-        | "PERSIST" => args.first().map(|k| &k[..]).into_iter().collect(),
-        "MSET" => args.chunks_exact(2).map(|pair| &pair[0][..]).collect(),
-        "DEL" => args.iter().map(|k| &k[..]).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The first key command `name` (upper-case) touches, given its `args`:
-/// `None` for commands without keys, and the first argument for commands
-/// this module does not know.
-pub fn first_key<'a>(name: &str, args: &'a [Bytes]) -> Option<&'a [u8]> {
-    match name {
-        "PING" | "ECHO" | "KEYS" | "SCAN" | "DBSIZE" | "FLUSHDB" | "FLUSHALL" | "HELLO"
-        | "AUTH" | "SELECT" | "INFO" | "TIME" | "QUIT" | "RESET" | "COMMAND" | "CLIENT"
-        | "CONFIG" | "FUNCTION" | "PLUGIN" => None,
-        // FCALL function numkeys key [key ...] arg [arg ...]
-        "FCALL" | "FCALL_RO" => {
-            let numkeys = parse_integer(args.get(1)?)?;
-            if numkeys >= 1 {
-                args.get(2).map(|k| &k[..])
-            } else {
-                None
-            }
+/// Runs keyspace command `cmd` with `args` (after its name, the arity
+/// checked), writing its reply into `out`; `false` if `cmd` is not a
+/// keyspace command.
+pub fn execute(ks: &MemoryKeyspace, cmd: Cmd, args: &[&[u8]], out: &mut Out<'_>) -> bool {
+    let result = match cmd {
+        // Read in place: the value goes from the map into the reply.
+        Cmd::Get => {
+            ks.read(args[0], |v| out.bulk_or_null(v));
+            return true;
         }
-        _ => args.first().map(|k| &k[..]),
-    }
+        Cmd::Mget => {
+            out.array(args.len());
+            for key in args {
+                ks.read(key, |v| out.bulk_or_null(v));
+            }
+            return true;
+        }
+        Cmd::Set => set(ks, args),
+        Cmd::Mset if !args.len().is_multiple_of(2) => Err(wrong_arity("MSET")),
+        Cmd::Mset => mset(ks, args),
+        Cmd::Del => del(ks, args),
+        Cmd::Exists => exists(ks, args),
+        Cmd::Incr => incr_by(ks, args[0], 1),
+        Cmd::Decr => incr_by(ks, args[0], -1),
+        Cmd::IncrBy => integer(args[1]).and_then(|n| incr_by(ks, args[0], n)),
+        Cmd::DecrBy => decr_by(ks, args),
+        Cmd::Append => append(ks, args),
+        Cmd::Strlen => Ok(Reply::Integer(len_i64(
+            ks.read(args[0], |v| v.map_or(0, <[u8]>::len)),
+        ))),
+        Cmd::Expire => expire(ks, args, "expire", 1000),
+        Cmd::Pexpire => expire(ks, args, "pexpire", 1),
+        Cmd::Ttl => Ok(ttl(ks, args, false)),
+        Cmd::Pttl => Ok(ttl(ks, args, true)),
+        Cmd::Persist => Ok(persist(ks, args)),
+        Cmd::Keys => Ok(keys(ks, args)),
+        Cmd::Scan => scan(ks, args),
+        Cmd::Dbsize => Ok(Reply::Integer(len_i64(ks.len()))),
+        Cmd::Flushdb | Cmd::Flushall => flush(ks, args),
+        _ => return false,
+    };
+    out.result(result);
+    true
 }
 
 /// Whether `text` matches the Redis glob `pattern`: `*` (any run of bytes),
@@ -203,31 +155,7 @@ fn match_one(pattern: &[u8], p: usize, c: u8) -> (bool, usize) {
     }
 }
 
-/// Redis's arity of keyspace command `name`, counting the name: `n` exactly
-/// `n` arguments, `-n` at least `n`. `None` if `name` is not one.
-/// Whether `name` (upper-case) is one of the keyspace commands here.
-pub fn is_command(name: &str) -> bool {
-    arity(name).is_some()
-}
-
-fn arity(name: &str) -> Option<isize> {
-    Some(match name {
-        "GET" | "INCR" | "DECR" | "STRLEN" | "TTL" | "PTTL" | "PERSIST" | "KEYS" => 2,
-        "INCRBY" | "DECRBY" | "APPEND" => 3,
-        "SET" | "MSET" | "EXPIRE" | "PEXPIRE" => -3,
-        "MGET" | "DEL" | "EXISTS" | "SCAN" => -2,
-        "DBSIZE" => 1,
-        "FLUSHDB" | "FLUSHALL" => -1,
-        _ => return None,
-    })
-}
-
-fn wrong_arity(name: &str) -> Reply {
-    Reply::err(format_args!(
-        "wrong number of arguments for '{}' command",
-        name.to_ascii_lowercase()
-    ))
-}
+use crate::commands::wrong_arity;
 
 fn not_integer() -> Reply {
     Reply::err("value is not an integer or out of range")
@@ -294,10 +222,6 @@ fn deadline(amount: i64, unit_ms: i64, absolute: bool) -> Result<Deadline, ()> {
         .ok_or(())
 }
 
-fn get(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    Ok(Reply::bulk_or_null(kv(ks.get(&args[0]))?))
-}
-
 /// `SET`'s expiry option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SetExpiry {
@@ -325,13 +249,13 @@ fn set_expiry_kind(opt: &[u8]) -> Option<(i64, bool)> {
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL]`.
-fn set(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
+fn set(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
     let (mut nx, mut xx, mut return_old) = (false, false, false);
     let mut expiry = SetExpiry::Clear;
     let mut i = 2;
     // As Redis: an option may repeat, but not conflict with another.
     while i < args.len() {
-        let opt = &args[i][..];
+        let opt = args[i];
         let has_next = i + 1 < args.len();
         let is = |name: &str| opt.eq_ignore_ascii_case(name.as_bytes());
         if is("NX") && !xx {
@@ -360,7 +284,7 @@ fn set(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
 
     let deadline = match expiry {
         SetExpiry::Value(at, unit, abs) => {
-            let amount = integer(&args[at])?;
+            let amount = integer(args[at])?;
             // Redis refuses a non-positive time even as a Unix time.
             if amount <= 0 {
                 return Err(invalid_expire("set"));
@@ -371,7 +295,7 @@ fn set(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
     };
 
     let value = args[1].to_vec();
-    let (written, old) = ks.update(&args[0], |slot| {
+    let (written, old) = ks.update(args[0], |slot| {
         let old = if return_old {
             slot.as_ref().map(|s| s.value.clone())
         } else {
@@ -403,22 +327,14 @@ fn set(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
     })
 }
 
-fn mget(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    let values = args
-        .iter()
-        .map(|key| kv(ks.get(key)).map(Reply::bulk_or_null))
-        .collect::<Result<_, _>>()?;
-    Ok(Reply::Array(values))
-}
-
-fn mset(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
+fn mset(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
     for pair in args.chunks_exact(2) {
-        kv(ks.set(&pair[0], pair[1].to_vec(), None))?;
+        kv(ks.set(pair[0], pair[1].to_vec(), None))?;
     }
     Ok(Reply::Ok)
 }
 
-fn del(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
+fn del(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
     let mut deleted = 0;
     for key in args {
         if kv(ks.del(key))? {
@@ -428,7 +344,7 @@ fn del(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
     Ok(Reply::Integer(deleted))
 }
 
-fn exists(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
+fn exists(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
     let mut found = 0;
     for key in args {
         if kv(ks.exists(key))? {
@@ -462,18 +378,18 @@ fn incr_by(ks: &MemoryKeyspace, key: &[u8], delta: i64) -> Result<Reply, Reply> 
     })
 }
 
-fn decr_by(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    let n = integer(&args[1])?;
+fn decr_by(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
+    let n = integer(args[1])?;
     // -i64::MIN does not exist; Redis 7 words this one its own way.
     let delta = n
         .checked_neg()
         .ok_or_else(|| Reply::err("decrement would overflow"))?;
-    incr_by(ks, &args[0], delta)
+    incr_by(ks, args[0], delta)
 }
 
 /// `APPEND key value`: the new length; a missing key starts empty.
-fn append(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    ks.update(&args[0], |slot| {
+fn append(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
+    ks.update(args[0], |slot| {
         let current = slot.as_ref().map_or(0, |s| s.value.len());
         if current + args[1].len() > MAX_STRING_LEN {
             return Err(Reply::err(
@@ -484,14 +400,9 @@ fn append(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
             value: Vec::new(),
             expires: None,
         });
-        s.value.extend_from_slice(&args[1]);
+        s.value.extend_from_slice(args[1]);
         Ok(Reply::Integer(len_i64(s.value.len())))
     })
-}
-
-fn strlen(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    let len = kv(ks.get(&args[0]))?.map_or(0, |v| v.len());
-    Ok(Reply::Integer(len_i64(len)))
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]` (`unit_ms` 1000) and `PEXPIRE key ms
@@ -499,7 +410,7 @@ fn strlen(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
 /// time, the key deleted), 0 if the key is missing or a condition failed.
 fn expire(
     ks: &MemoryKeyspace,
-    args: &[Bytes],
+    args: &[&[u8]],
     command: &str,
     unit_ms: i64,
 ) -> Result<Reply, Reply> {
@@ -531,10 +442,10 @@ fn expire(
             "GT and LT options at the same time are not compatible",
         ));
     }
-    let amount = integer(&args[1])?;
+    let amount = integer(args[1])?;
     let deadline = deadline(amount, unit_ms, false).map_err(|()| invalid_expire(command))?;
 
-    let set = ks.update(&args[0], |slot| {
+    let set = ks.update(args[0], |slot| {
         let Some(s) = slot else {
             return false;
         };
@@ -567,8 +478,8 @@ fn expire(
 
 /// `TTL` (seconds, rounded) or `PTTL` (milliseconds): -2 if the key is
 /// missing, -1 if it never expires.
-fn ttl(ks: &MemoryKeyspace, args: &[Bytes], millis: bool) -> Reply {
-    Reply::Integer(match ks.ttl(&args[0]) {
+fn ttl(ks: &MemoryKeyspace, args: &[&[u8]], millis: bool) -> Reply {
+    Reply::Integer(match ks.ttl(args[0]) {
         None => -2,
         Some(None) => -1,
         Some(Some(left)) => {
@@ -584,27 +495,27 @@ fn ttl(ks: &MemoryKeyspace, args: &[Bytes], millis: bool) -> Reply {
 }
 
 /// `PERSIST key`: 1 if the key had an expiry and lost it.
-fn persist(ks: &MemoryKeyspace, args: &[Bytes]) -> Reply {
-    let removed = ks.update(&args[0], |slot| {
+fn persist(ks: &MemoryKeyspace, args: &[&[u8]]) -> Reply {
+    let removed = ks.update(args[0], |slot| {
         slot.as_mut().and_then(|s| s.expires.take()).is_some()
     });
     Reply::Integer(i64::from(removed))
 }
 
 /// `KEYS pattern`: the matching keys, in ascending order.
-fn keys(ks: &MemoryKeyspace, args: &[Bytes]) -> Reply {
+fn keys(ks: &MemoryKeyspace, args: &[&[u8]]) -> Reply {
     let (all, _) = ks.keys_from(0, usize::MAX);
     Reply::Array(
         all.into_iter()
-            .filter(|k| glob_match(&args[0], k))
+            .filter(|k| glob_match(args[0], k))
             .map(Reply::Bulk)
             .collect(),
     )
 }
 
 /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`.
-fn scan(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
-    let cursor: u64 = std::str::from_utf8(&args[0])
+fn scan(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
+    let cursor: u64 = std::str::from_utf8(args[0])
         .ok()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| Reply::err("invalid cursor"))?;
@@ -613,7 +524,7 @@ fn scan(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
     let mut strings_only_type_ok = true;
     let mut i = 1;
     while i < args.len() {
-        let opt = &args[i][..];
+        let opt = args[i];
         let Some(value) = args.get(i + 1) else {
             return Err(syntax_error());
         };
@@ -654,7 +565,7 @@ fn scan(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
 }
 
 /// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]` (one database here).
-fn flush(ks: &MemoryKeyspace, args: &[Bytes]) -> Result<Reply, Reply> {
+fn flush(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result<Reply, Reply> {
     match args {
         [] => {}
         [mode] if mode.eq_ignore_ascii_case(b"ASYNC") || mode.eq_ignore_ascii_case(b"SYNC") => {}
@@ -675,14 +586,23 @@ mod tests {
     }
 
     fn try_run(ks: &MemoryKeyspace, command: &[&str]) -> Option<Reply> {
-        let name = command[0].to_ascii_uppercase();
-        execute(ks, &name, &bytes_args(&command[1..]))
+        let args: Vec<&[u8]> = command.iter().map(|a| a.as_bytes()).collect();
+        run_bytes(ks, &args)
     }
 
-    fn bytes_args(args: &[&str]) -> Vec<Bytes> {
-        args.iter()
-            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-            .collect()
+    /// What the server does with a keyspace command: look it up, check its
+    /// arity, run it; the reply read back from its RESP2 encoding.
+    fn run_bytes(ks: &MemoryKeyspace, args: &[&[u8]]) -> Option<Reply> {
+        let command = crate::commands::lookup(&crate::commands::Upper::new(args[0]))?;
+        let mut buf = bytes::BytesMut::new();
+        let mut out = Out::new(&mut buf, crate::reply::Protocol::Resp2);
+        if !command.accepts(args.len()) {
+            return Some(wrong_arity(command.name));
+        }
+        if !execute(ks, command.cmd, &args[1..], &mut out) {
+            return None;
+        }
+        Some(crate::reply::decode(&buf))
     }
 
     fn bulk(s: &str) -> Reply {
@@ -774,12 +694,10 @@ mod tests {
             Reply::Array(vec![bulk("3"), Reply::Null, bulk("2"), bulk("3")])
         );
         // Binary-safe keys and values.
-        let args = vec![Bytes::from_static(b"\0\xff"), Bytes::from_static(b"\r\n\0")];
-        assert_eq!(execute(&ks, "SET", &args), Some(Reply::Ok));
-        assert_eq!(
-            execute(&ks, "GET", &args[..1]),
-            Some(Reply::Bulk(b"\r\n\0".to_vec()))
-        );
+        let set: &[&[u8]] = &[b"SET", b"\0\xff", b"\r\n\0"];
+        assert_eq!(run_bytes(&ks, set), Some(Reply::Ok));
+        let get: &[&[u8]] = &[b"GET", b"\0\xff"];
+        assert_eq!(run_bytes(&ks, get), Some(Reply::Bulk(b"\r\n\0".to_vec())));
     }
 
     #[test]
@@ -1302,66 +1220,5 @@ mod tests {
         // No exponential blow-up.
         let text = "a".repeat(200);
         no(&format!("{}b", "a*".repeat(50)), &text);
-    }
-
-    #[test]
-    fn write_classification() {
-        for w in [
-            "SET", "MSET", "DEL", "INCR", "INCRBY", "DECR", "DECRBY", "APPEND", "EXPIRE",
-            "PEXPIRE", "PERSIST", "FLUSHDB", "FLUSHALL",
-        ] {
-            assert!(is_write(w), "{w}");
-        }
-        for r in [
-            "GET", "MGET", "EXISTS", "STRLEN", "TTL", "PTTL", "KEYS", "SCAN", "DBSIZE", "PING",
-        ] {
-            assert!(!is_write(r), "{r}");
-        }
-    }
-
-    #[test]
-    fn written_and_first_keys() {
-        let a = |args: &[&str]| bytes_args(args);
-        let keys = |v: Vec<&[u8]>| -> Vec<String> {
-            v.into_iter()
-                .map(|k| String::from_utf8(k.to_vec()).unwrap())
-                .collect()
-        };
-
-        assert_eq!(keys(written_keys("SET", &a(&["k", "v", "EX", "1"]))), ["k"]);
-        assert_eq!(
-            keys(written_keys("MSET", &a(&["k1", "v1", "k2", "v2"]))),
-            ["k1", "k2"]
-        );
-        assert_eq!(keys(written_keys("DEL", &a(&["k1", "k2"]))), ["k1", "k2"]);
-        for one in [
-            "INCR", "INCRBY", "DECR", "DECRBY", "APPEND", "EXPIRE", "PEXPIRE", "PERSIST",
-        ] {
-            assert_eq!(keys(written_keys(one, &a(&["k", "1"]))), ["k"], "{one}");
-        }
-        assert!(written_keys("FLUSHDB", &a(&[])).is_empty());
-        assert!(written_keys("FLUSHALL", &a(&["ASYNC"])).is_empty());
-        assert!(written_keys("GET", &a(&["k"])).is_empty());
-        assert!(written_keys("MGET", &a(&["k"])).is_empty());
-        assert!(written_keys("SET", &a(&[])).is_empty());
-
-        let args = a(&["k1", "v1", "k2"]);
-        for name in [
-            "GET", "SET", "MGET", "MSET", "DEL", "EXISTS", "INCR", "TTL", "HGET",
-        ] {
-            assert_eq!(first_key(name, &args), Some(&b"k1"[..]), "{name}");
-        }
-        for name in ["PING", "KEYS", "SCAN", "DBSIZE", "FLUSHDB", "FLUSHALL"] {
-            assert_eq!(first_key(name, &args), None, "{name}");
-        }
-        assert_eq!(first_key("GET", &a(&[])), None);
-        assert_eq!(first_key("UNKNOWN", &a(&[])), None);
-        assert_eq!(
-            first_key("FCALL", &a(&["f", "2", "k", "j", "arg"])),
-            Some(&b"k"[..])
-        );
-        assert_eq!(first_key("FCALL_RO", &a(&["f", "0", "arg"])), None);
-        assert_eq!(first_key("FCALL", &a(&["f", "x"])), None);
-        assert_eq!(first_key("FCALL", &a(&["f", "1"])), None);
     }
 }

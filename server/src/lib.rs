@@ -26,10 +26,12 @@
 
 #![warn(missing_docs)]
 
+pub mod commands;
 pub mod conn;
 pub mod keyspace;
 mod plugins;
 pub mod reply;
+pub mod resp;
 mod server;
 pub mod value;
 

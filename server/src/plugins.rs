@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use ferrite_plugin_host::Plugin;
 use ferrite_plugin_registry::install::Installer;
 use ferrite_plugin_registry::resolve::Request;
@@ -28,7 +27,7 @@ fn arity(command: &str) -> Reply {
 }
 
 /// `FUNCTION LOAD [REPLACE] <component>`, `LIST`, `DELETE name`, `FLUSH`.
-pub fn function(server: &Server, args: &[Bytes]) -> Reply {
+pub fn function(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("FUNCTION");
     };
@@ -110,7 +109,7 @@ fn functions(p: &Plugin, detail: bool) -> Reply {
 
 /// `PLUGIN LIST | INFO name | INSTALL name[@req] | REMOVE name | RELOAD name`
 /// (also spelled `PLUGIN.LIST`, ...).
-pub fn plugin(server: &Server, args: &[Bytes]) -> Reply {
+pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("PLUGIN");
     };

@@ -57,43 +57,159 @@ impl Reply {
 
     /// Appends this reply's encoding in `protocol` to `out`.
     pub fn encode(&self, protocol: Protocol, out: &mut BytesMut) {
-        match self {
-            Reply::Ok => out.put_slice(b"+OK\r\n"),
-            Reply::Simple(s) => line(out, b'+', clean(s).as_bytes()),
-            Reply::Error(e) => line(out, b'-', clean(e).as_bytes()),
-            Reply::Integer(n) => {
-                let mut buf = itoa::Buffer::new();
-                line(out, b':', buf.format(*n).as_bytes());
-            }
-            Reply::Double(d) => {
-                let text = double(*d);
-                match protocol {
-                    Protocol::Resp3 => line(out, b',', text.as_bytes()),
-                    Protocol::Resp2 => bulk(out, text.as_bytes()),
-                }
-            }
-            Reply::Bulk(b) => bulk(out, b),
-            Reply::Null => match protocol {
-                Protocol::Resp3 => out.put_slice(b"_\r\n"),
-                Protocol::Resp2 => out.put_slice(b"$-1\r\n"),
-            },
+        Out::new(out, protocol).reply(self);
+    }
+}
+
+/// Replies written straight into a connection's output buffer, in the
+/// connection's protocol: what commands answer with, without building a
+/// [`Reply`] first.
+pub struct Out<'a> {
+    buf: &'a mut BytesMut,
+    protocol: Protocol,
+}
+
+impl<'a> Out<'a> {
+    /// A writer appending to `buf`.
+    pub fn new(buf: &'a mut BytesMut, protocol: Protocol) -> Out<'a> {
+        Out { buf, protocol }
+    }
+
+    /// The protocol replies are written in.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Where the next reply starts, to [`Out::truncate`] to or look at.
+    pub fn mark(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Drops everything written since `mark`.
+    pub fn truncate(&mut self, mark: usize) {
+        self.buf.truncate(mark);
+    }
+
+    /// Whether the reply written at `mark` is an error.
+    pub fn is_error_at(&self, mark: usize) -> bool {
+        self.buf.get(mark) == Some(&b'-')
+    }
+
+    /// `+OK`.
+    pub fn ok(&mut self) {
+        self.buf.put_slice(b"+OK\r\n");
+    }
+
+    /// A simple string; CR and LF become spaces.
+    pub fn simple(&mut self, text: &str) {
+        line(self.buf, b'+', clean(text).as_bytes());
+    }
+
+    /// An error whose text starts with its code (`WRONGTYPE ...`); CR and LF
+    /// become spaces.
+    pub fn error(&mut self, text: &str) {
+        line(self.buf, b'-', clean(text).as_bytes());
+    }
+
+    /// An `ERR` error, formatted in place.
+    pub fn err(&mut self, text: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.buf.put_slice(b"-ERR ");
+        let _ = write!(Clean(self.buf), "{text}");
+        self.buf.put_slice(b"\r\n");
+    }
+
+    /// An integer.
+    pub fn integer(&mut self, n: i64) {
+        let mut digits = itoa::Buffer::new();
+        line(self.buf, b':', digits.format(n).as_bytes());
+    }
+
+    /// A double: RESP3 `,`; RESP2 a bulk string.
+    pub fn double(&mut self, d: f64) {
+        let text = double(d);
+        match self.protocol {
+            Protocol::Resp3 => line(self.buf, b',', text.as_bytes()),
+            Protocol::Resp2 => bulk(self.buf, text.as_bytes()),
+        }
+    }
+
+    /// A bulk string.
+    pub fn bulk(&mut self, body: &[u8]) {
+        bulk(self.buf, body);
+    }
+
+    /// A bulk string, or null.
+    pub fn bulk_or_null(&mut self, body: Option<&[u8]>) {
+        match body {
+            Some(b) => self.bulk(b),
+            None => self.null(),
+        }
+    }
+
+    /// Null: RESP3 `_`; RESP2 `$-1`.
+    pub fn null(&mut self) {
+        self.buf.put_slice(match self.protocol {
+            Protocol::Resp3 => b"_\r\n",
+            Protocol::Resp2 => b"$-1\r\n",
+        });
+    }
+
+    /// The header of an array of `n` items, which follow.
+    pub fn array(&mut self, n: usize) {
+        header(self.buf, b'*', n);
+    }
+
+    /// The header of a map of `n` pairs, which follow (key, value, ...): RESP3
+    /// `%`; RESP2 an array of twice as many items.
+    pub fn map(&mut self, n: usize) {
+        match self.protocol {
+            Protocol::Resp3 => header(self.buf, b'%', n),
+            Protocol::Resp2 => header(self.buf, b'*', n * 2),
+        }
+    }
+
+    /// A built reply.
+    pub fn reply(&mut self, reply: &Reply) {
+        match reply {
+            Reply::Ok => self.ok(),
+            Reply::Simple(s) => self.simple(s),
+            Reply::Error(e) => self.error(e),
+            Reply::Integer(n) => self.integer(*n),
+            Reply::Double(d) => self.double(*d),
+            Reply::Bulk(b) => self.bulk(b),
+            Reply::Null => self.null(),
             Reply::Array(items) => {
-                header(out, b'*', items.len());
+                self.array(items.len());
                 for item in items {
-                    item.encode(protocol, out);
+                    self.reply(item);
                 }
             }
             Reply::Map(pairs) => {
-                match protocol {
-                    Protocol::Resp3 => header(out, b'%', pairs.len()),
-                    Protocol::Resp2 => header(out, b'*', pairs.len() * 2),
-                }
+                self.map(pairs.len());
                 for (k, v) in pairs {
-                    k.encode(protocol, out);
-                    v.encode(protocol, out);
+                    self.reply(k);
+                    self.reply(v);
                 }
             }
         }
+    }
+
+    /// A command's result: its reply, or its error reply.
+    pub fn result(&mut self, result: Result<Reply, Reply>) {
+        match result {
+            Ok(r) | Err(r) => self.reply(&r),
+        }
+    }
+}
+
+/// Formats into an output buffer with CR and LF replaced by spaces.
+struct Clean<'a>(&'a mut BytesMut);
+
+impl std::fmt::Write for Clean<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.put_slice(clean(s).as_bytes());
+        Ok(())
     }
 }
 
@@ -139,6 +255,28 @@ pub fn double(d: f64) -> String {
         }
         s
     }
+}
+
+/// A RESP2 reply read back (`+OK` as [`Reply::Ok`]), for tests.
+#[cfg(test)]
+pub(crate) fn decode(buf: &[u8]) -> Reply {
+    use redis_protocol::resp2::types::OwnedFrame;
+    fn convert(frame: OwnedFrame) -> Reply {
+        match frame {
+            OwnedFrame::SimpleString(s) if s == b"OK" => Reply::Ok,
+            OwnedFrame::SimpleString(s) => Reply::Simple(String::from_utf8(s).unwrap()),
+            OwnedFrame::Error(e) => Reply::Error(e.to_string()),
+            OwnedFrame::Integer(n) => Reply::Integer(n),
+            OwnedFrame::BulkString(b) => Reply::Bulk(b),
+            OwnedFrame::Array(items) => Reply::Array(items.into_iter().map(convert).collect()),
+            OwnedFrame::Null => Reply::Null,
+        }
+    }
+    let (frame, used) = redis_protocol::resp2::decode::decode(buf)
+        .expect("a valid reply")
+        .expect("a complete reply");
+    assert_eq!(used, buf.len(), "one reply");
+    convert(frame)
 }
 
 #[cfg(test)]

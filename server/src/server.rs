@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use ferrite_plugin_host::entries::{CommandEntry, HookEntry, HookEvent};
 use ferrite_plugin_host::{
     CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, LoadError, LoadOptions,
@@ -15,8 +15,9 @@ use ferrite_plugin_host::{
 use ferrite_plugin_registry::Source;
 use tokio::net::TcpListener;
 
+use crate::commands::{self, Cmd, Command, Upper, wrong_arity};
 use crate::keyspace;
-use crate::reply::{Protocol, Reply};
+use crate::reply::{Out, Protocol, Reply};
 use crate::value;
 
 /// The version this server reports as `redis_version`.
@@ -62,9 +63,6 @@ pub enum Origin {
     Installed(PathBuf),
 }
 
-/// What an FCALL name runs: a plugin and one of its functions.
-type Target = (Arc<str>, Arc<str>);
-
 /// A RESP server around a plugin host. Cheap to clone.
 #[derive(Clone)]
 pub struct Server {
@@ -75,10 +73,12 @@ struct Inner {
     host: Host,
     keyspace: Arc<MemoryKeyspace>,
     config: ServerConfig,
-    /// Function name (both spellings) → (plugin, function).
-    functions: RwLock<HashMap<String, Target>>,
-    /// Custom commands and hooks of the loaded plugins.
-    entries: RwLock<Arc<Dispatch>>,
+    /// What FCALL names, custom commands and hooks run, replaced whole
+    /// whenever plugins change.
+    dispatch: RwLock<Arc<Dispatch>>,
+    /// Bumped after each replacement of `dispatch`: sessions keep a copy
+    /// and refresh it when this moves.
+    generation: AtomicU64,
     origins: Mutex<HashMap<String, Origin>>,
     /// Serializes loads, so the function table and the host agree.
     loading: Mutex<()>,
@@ -110,8 +110,8 @@ impl Server {
                 host,
                 keyspace,
                 config,
-                functions: RwLock::new(HashMap::new()),
-                entries: RwLock::new(Arc::new(Dispatch::default())),
+                dispatch: RwLock::new(Arc::new(Dispatch::default())),
+                generation: AtomicU64::new(0),
                 origins: Mutex::new(HashMap::new()),
                 loading: Mutex::new(()),
                 next_client: AtomicU64::new(1),
@@ -159,15 +159,15 @@ impl Server {
                 "Library '{name}' already exists (use FUNCTION LOAD REPLACE, or PLUGIN RELOAD)"
             )));
         }
-        let builtin = |c: &str| is_builtin(c) || keyspace::is_command(c);
+        let current = self.dispatch();
         for c in &prepared.entries().commands {
-            if builtin(&c.name) {
+            if commands::is_reserved(&c.name) {
                 return Err(ServeError::Other(format!(
                     "the plugin's command {} would replace the server's own: rename it",
                     c.name
                 )));
             }
-            if let Some((owner, _)) = read(&self.inner.entries).commands.get(&c.name)
+            if let Some((owner, _)) = current.commands.get(&c.name)
                 && owner.name() != name
             {
                 return Err(ServeError::Other(format!(
@@ -177,17 +177,15 @@ impl Server {
                 )));
             }
         }
-        {
-            let table = read(&self.inner.functions);
-            for f in prepared.functions().iter().filter(|f| f.is_function()) {
-                for spelling in [&f.name, &f.wit_name] {
-                    if let Some((owner, _)) = table.get(spelling.as_str())
-                        && **owner != *name
-                    {
-                        return Err(ServeError::Other(format!(
-                            "Function {spelling} already exists in plugin '{owner}'"
-                        )));
-                    }
+        for f in prepared.functions().iter().filter(|f| f.is_function()) {
+            for spelling in [&f.name, &f.wit_name] {
+                if let Some((owner, _)) = current.functions.get(spelling.as_str())
+                    && owner.name() != name
+                {
+                    return Err(ServeError::Other(format!(
+                        "Function {spelling} already exists in plugin '{}'",
+                        owner.name()
+                    )));
                 }
             }
         }
@@ -212,7 +210,6 @@ impl Server {
     }
 
     fn rebuild_table(&self) {
-        let mut table = HashMap::new();
         let mut dispatch = Dispatch::default();
         for p in self.inner.host.plugins() {
             for c in &p.entries().commands {
@@ -228,33 +225,26 @@ impl Server {
                 };
                 list.push((p.clone(), h.clone()));
             }
-            let plugin: Arc<str> = p.name().into();
-            for f in p.functions().iter().filter(|f| f.is_function()) {
-                let function: Arc<str> = f.name.as_str().into();
-                table.insert(f.name.clone(), (plugin.clone(), function.clone()));
-                table.insert(f.wit_name.clone(), (plugin.clone(), function));
+            for (i, f) in p.functions().iter().enumerate() {
+                if f.is_function() {
+                    dispatch.functions.insert(f.name.clone(), (p.clone(), i));
+                    dispatch
+                        .functions
+                        .insert(f.wit_name.clone(), (p.clone(), i));
+                }
             }
         }
         *self
             .inner
-            .functions
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = table;
-        *self
-            .inner
-            .entries
+            .dispatch
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Arc::new(dispatch);
+        self.inner.generation.fetch_add(1, Ordering::Release);
     }
 
-    /// The custom commands and hooks now loaded.
+    /// The FCALL names, custom commands and hooks now loaded.
     fn dispatch(&self) -> Arc<Dispatch> {
-        read(&self.inner.entries).clone()
-    }
-
-    /// The plugin and function that FCALL `name` runs.
-    pub fn function(&self, name: &str) -> Option<(Arc<str>, Arc<str>)> {
-        read(&self.inner.functions).get(name).cloned()
+        read(&self.inner.dispatch).clone()
     }
 
     /// A new client session.
@@ -265,6 +255,9 @@ impl Server {
             id: self.inner.next_client.fetch_add(1, Ordering::Relaxed),
             name: None,
             quit: false,
+            dispatch: None,
+            generation: 0,
+            commands: 0,
         }
     }
 
@@ -290,9 +283,12 @@ fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     m.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The loaded plugins' custom commands (by upper-case name) and hooks (by event).
+/// What the loaded plugins add: FCALL names, custom commands (by
+/// upper-case name) and hooks (by event).
 #[derive(Default)]
 struct Dispatch {
+    /// FCALL name (both spellings) → the plugin and the function's index.
+    functions: HashMap<String, (Arc<Plugin>, usize)>,
     commands: HashMap<String, (Arc<Plugin>, CommandEntry)>,
     before: Vec<(Arc<Plugin>, HookEntry)>,
     after: Vec<(Arc<Plugin>, HookEntry)>,
@@ -303,32 +299,6 @@ impl Dispatch {
     fn has_hooks(&self) -> bool {
         !(self.before.is_empty() && self.after.is_empty() && self.on_write.is_empty())
     }
-}
-
-/// The server's own commands: never hooked, never replaced by a plugin.
-fn is_builtin(name: &str) -> bool {
-    matches!(
-        name,
-        "FCALL"
-            | "FCALL_RO"
-            | "PING"
-            | "ECHO"
-            | "QUIT"
-            | "SELECT"
-            | "HELLO"
-            | "CLIENT"
-            | "COMMAND"
-            | "CONFIG"
-            | "INFO"
-            | "FUNCTION"
-            | "PLUGIN"
-    ) || name.starts_with("PLUGIN.")
-}
-
-/// Commands that hooks do not see: the server's own, except those that
-/// serve data (`PING`, `ECHO`, `FCALL`, `FCALL_RO`).
-fn unhooked(name: &str) -> bool {
-    is_builtin(name) && !matches!(name, "PING" | "ECHO" | "FCALL" | "FCALL_RO")
 }
 
 /// An abort message as an error reply: `ERR ` is added unless it starts
@@ -381,13 +351,12 @@ pub struct Session {
     id: u64,
     name: Option<String>,
     quit: bool,
-}
-
-fn wrong_arity(name: &str) -> Reply {
-    Reply::err(format!(
-        "wrong number of arguments for '{}' command",
-        name.to_ascii_lowercase()
-    ))
+    /// This session's copy of the server's dispatch table (taken out while a
+    /// command runs), and the generation it is of.
+    dispatch: Option<Arc<Dispatch>>,
+    generation: u64,
+    /// Commands run since the last [`Session::flush_stats`].
+    commands: u64,
 }
 
 fn text(arg: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -415,41 +384,79 @@ impl Session {
         self.server.inner.config.max_args
     }
 
-    /// Runs one command (`args[0]` is its name), with the hooks around it.
-    pub fn execute(&mut self, args: &[Bytes]) -> Reply {
-        self.server.inner.commands.fetch_add(1, Ordering::Relaxed);
-        let name = text(&args[0]).to_ascii_uppercase();
-        let rest = &args[1..];
-        let dispatch = self.server.dispatch();
-        if !dispatch.has_hooks() || unhooked(&name) {
-            return self.run(&dispatch, &name, args);
+    /// Adds what this session counted to the server's statistics (`INFO`);
+    /// the connection calls it once per batch of requests, not per command.
+    pub fn flush_stats(&mut self) {
+        if self.commands > 0 {
+            let n = std::mem::take(&mut self.commands);
+            self.server.inner.commands.fetch_add(n, Ordering::Relaxed);
         }
-        let key = keyspace::first_key(&name, rest);
+    }
+
+    /// Runs one command (`args[0]` is its name), with the hooks around it,
+    /// and appends its reply to `out`.
+    pub fn execute(&mut self, args: &[&[u8]], out: &mut BytesMut) {
+        self.commands += 1;
+        let generation = self.server.inner.generation.load(Ordering::Acquire);
+        let dispatch = match self.dispatch.take() {
+            Some(d) if self.generation == generation => d,
+            _ => {
+                self.generation = generation;
+                self.server.dispatch()
+            }
+        };
+        self.execute_with(&dispatch, args, out);
+        self.dispatch = Some(dispatch);
+    }
+
+    fn execute_with(&mut self, dispatch: &Dispatch, args: &[&[u8]], out: &mut BytesMut) {
+        let upper = Upper::new(args[0]);
+        let command = commands::lookup(&upper);
+        if !dispatch.has_hooks() || command.is_some_and(|c| !c.is_hooked()) {
+            return self.run(dispatch, command, &upper, args, out);
+        }
+        let name = text(upper.as_bytes());
+        let rest = &args[1..];
+        // The first key it touches; for a command the table does not know
+        // (a plugin's), its first argument.
+        let key = match command {
+            Some(c) => c.keys(args).next(),
+            None => rest.first().copied(),
+        };
         for (p, h) in dispatch.before.iter().filter(|(_, h)| h.wants(&name)) {
             match self.hook(p, h, HookEvent::BeforeCommand, &name, rest, key) {
                 Ok(HookOutcome::Continue) => {}
-                Ok(HookOutcome::Abort(message)) => return abort_reply(&message),
-                Err(reply) => return reply,
+                Ok(HookOutcome::Abort(message)) => {
+                    return Out::new(out, self.protocol).reply(&abort_reply(&message));
+                }
+                Err(reply) => return Out::new(out, self.protocol).reply(&reply),
             }
         }
-        let reply = self.run(&dispatch, &name, args);
+        let mark = out.len();
+        self.run(dispatch, command, &upper, args, out);
+        let fail = |out: &mut BytesMut, reply: Reply, protocol| {
+            // A failed hook's error replaces the command's reply.
+            out.truncate(mark);
+            Out::new(out, protocol).reply(&reply);
+        };
         for (p, h) in dispatch.after.iter().filter(|(_, h)| h.wants(&name)) {
             if let Err(e) = self.hook(p, h, HookEvent::AfterCommand, &name, rest, key) {
-                return e;
+                return fail(out, e, self.protocol);
             }
         }
-        if !reply.is_error() && keyspace::is_write(&name) {
-            for written in keyspace::written_keys(&name, rest) {
-                for (p, h) in dispatch.on_write.iter().filter(|(_, h)| h.wants(&name)) {
-                    if let Err(e) =
-                        self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, Some(written))
-                    {
-                        return e;
-                    }
+        let Some(command) = command.filter(|c| c.is_write()) else {
+            return;
+        };
+        if out.get(mark) == Some(&b'-') || dispatch.on_write.is_empty() {
+            return;
+        }
+        for written in command.keys(args) {
+            for (p, h) in dispatch.on_write.iter().filter(|(_, h)| h.wants(&name)) {
+                if let Err(e) = self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, Some(written)) {
+                    return fail(out, e, self.protocol);
                 }
             }
         }
-        reply
     }
 
     /// Calls one hook; a failure is the error reply for the command.
@@ -459,15 +466,14 @@ impl Session {
         hook: &HookEntry,
         event: HookEvent,
         name: &str,
-        args: &[Bytes],
+        args: &[&[u8]],
         key: Option<&[u8]>,
     ) -> Result<HookOutcome, Reply> {
         self.server.inner.hook_calls.fetch_add(1, Ordering::Relaxed);
-        let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
         let call = HookCall {
             event,
             command: name,
-            args: &args,
+            args,
             key,
         };
         let report = self
@@ -486,16 +492,16 @@ impl Session {
     }
 
     /// Runs a custom command of a plugin.
-    fn custom(&self, plugin: &Arc<Plugin>, command: &CommandEntry, args: &[Bytes]) -> Reply {
+    fn custom(&self, plugin: &Arc<Plugin>, command: &CommandEntry, args: &[&[u8]]) -> Reply {
         if !command.accepts(args.len()) {
             return wrong_arity(&command.name);
         }
-        let params: Vec<&[u8]> = args[1..].iter().map(|a| &a[..]).collect();
-        let report =
-            self.server
-                .inner
-                .host
-                .call_command(plugin, command, &params, &CallOptions::default());
+        let report = self.server.inner.host.call_command(
+            plugin,
+            command,
+            &args[1..],
+            &CallOptions::default(),
+        );
         log_records(plugin.name(), &report.logs);
         match report.result {
             Ok(frames) => frames_to_reply(frames),
@@ -504,77 +510,92 @@ impl Session {
     }
 
     /// Runs one command without hooks.
-    fn run(&mut self, dispatch: &Dispatch, name: &str, args: &[Bytes]) -> Reply {
+    fn run(
+        &mut self,
+        dispatch: &Dispatch,
+        command: Option<&'static Command>,
+        upper: &Upper,
+        args: &[&[u8]],
+        buf: &mut BytesMut,
+    ) {
+        let mut out = Out::new(buf, self.protocol);
+        let Some(command) = command else {
+            let custom = std::str::from_utf8(upper.as_bytes())
+                .ok()
+                .and_then(|name| dispatch.commands.get(name));
+            return match custom {
+                Some((p, c)) => out.reply(&self.custom(p, c, args)),
+                None => out.reply(&unknown(args[0], &args[1..])),
+            };
+        };
+        if !command.accepts(args.len()) {
+            return out.reply(&wrong_arity(command.name));
+        }
         let rest = &args[1..];
-        match name {
-            "FCALL" => self.fcall(rest, false),
-            "FCALL_RO" => self.fcall(rest, true),
-            "PING" => match rest {
-                [] => Reply::Simple("PONG".into()),
-                [msg] => Reply::Bulk(msg.to_vec()),
-                _ => wrong_arity(name),
+        match command.cmd {
+            Cmd::Fcall => self.fcall(dispatch, rest, false, &mut out),
+            Cmd::FcallRo => self.fcall(dispatch, rest, true, &mut out),
+            Cmd::Ping => match rest {
+                [] => out.simple("PONG"),
+                [msg] => out.bulk(msg),
+                _ => out.reply(&wrong_arity(command.name)),
             },
-            "ECHO" => match rest {
-                [msg] => Reply::Bulk(msg.to_vec()),
-                _ => wrong_arity(name),
-            },
-            "QUIT" => {
+            Cmd::Echo => out.bulk(rest[0]),
+            Cmd::Quit => {
                 self.quit = true;
-                Reply::Ok
+                out.ok();
             }
-            "SELECT" => match rest {
-                [db] if &db[..] == b"0" => Reply::Ok,
-                [_] => Reply::err("DB index is out of range"),
-                _ => wrong_arity(name),
+            Cmd::Select => match rest[0] {
+                b"0" => out.ok(),
+                _ => out.err("DB index is out of range"),
             },
-            "HELLO" => self.hello(rest),
-            "CLIENT" => self.client(rest),
-            "COMMAND" => command(rest),
-            "CONFIG" => config(rest),
-            "INFO" => Reply::Bulk(self.info().into_bytes()),
-            "FUNCTION" => crate::plugins::function(&self.server, rest),
-            "PLUGIN" => crate::plugins::plugin(&self.server, rest),
-            n if n.starts_with("PLUGIN.") => {
-                let mut sub = vec![Bytes::copy_from_slice(&n.as_bytes()["PLUGIN.".len()..])];
+            Cmd::Hello => {
+                let reply = self.hello(rest);
+                // In the protocol HELLO chose.
+                Out::new(buf, self.protocol).reply(&reply);
+            }
+            Cmd::Client => out.reply(&self.client(rest)),
+            Cmd::Command => out.reply(&command_reply(rest)),
+            Cmd::Config => out.reply(&config(rest)),
+            Cmd::Info => out.bulk(self.info().as_bytes()),
+            Cmd::Function => out.reply(&crate::plugins::function(&self.server, rest)),
+            Cmd::Plugin => out.reply(&crate::plugins::plugin(&self.server, rest)),
+            Cmd::PluginDot => {
+                let mut sub = vec![&command.name.as_bytes()["PLUGIN.".len()..]];
                 sub.extend_from_slice(rest);
-                crate::plugins::plugin(&self.server, &sub)
+                out.reply(&crate::plugins::plugin(&self.server, &sub));
             }
-            _ => match keyspace::execute(&self.server.inner.keyspace, name, rest) {
-                Some(reply) => reply,
-                None => match dispatch.commands.get(name) {
-                    Some((p, c)) => self.custom(p, c, args),
-                    None => unknown(&args[0], rest),
-                },
-            },
+            cmd => {
+                let known = keyspace::execute(&self.server.inner.keyspace, cmd, rest, &mut out);
+                debug_assert!(known, "{cmd:?} has no implementation");
+            }
         }
     }
 
     /// `FCALL name numkeys key... arg...`: keys then args fill the
     /// function's parameters in order.
-    fn fcall(&self, args: &[Bytes], read_only: bool) -> Reply {
-        let command = if read_only { "FCALL_RO" } else { "FCALL" };
-        if args.len() < 2 {
-            return wrong_arity(command);
-        }
-        let Some(numkeys) = std::str::from_utf8(&args[1])
+    fn fcall(&self, dispatch: &Dispatch, args: &[&[u8]], read_only: bool, out: &mut Out<'_>) {
+        let Some(numkeys) = std::str::from_utf8(args[1])
             .ok()
             .and_then(|t| t.parse::<i64>().ok())
         else {
-            return Reply::err("value is not an integer or out of range");
+            return out.err("value is not an integer or out of range");
         };
         if numkeys < 0 {
-            return Reply::err("Number of keys can't be negative");
+            return out.err("Number of keys can't be negative");
         }
         if numkeys as usize > args.len() - 2 {
-            return Reply::err("Number of keys can't be greater than number of args");
+            return out.err("Number of keys can't be greater than number of args");
         }
-        let name = text(&args[0]);
-        let Some((plugin, function)) = self.server.function(&name) else {
-            return Reply::err(format!(
-                "Function not found: `{name}` (FUNCTION LIST shows what is loaded)"
+        let function = std::str::from_utf8(args[0])
+            .ok()
+            .and_then(|name| dispatch.functions.get(name));
+        let Some((plugin, index)) = function else {
+            return out.err(format_args!(
+                "Function not found: `{}` (FUNCTION LIST shows what is loaded)",
+                text(args[0])
             ));
         };
-        let params: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
         let opts = CallOptions {
             read_only,
             keyspace: None,
@@ -583,15 +604,15 @@ impl Session {
             .server
             .inner
             .host
-            .call_bytes(&plugin, &function, &params, &opts);
-        log_records(&plugin, &report.logs);
+            .call_bytes_at(plugin, *index, &args[2..], &opts);
+        log_records(plugin.name(), &report.logs);
         match report.result {
-            Ok(result) => value::reply(result),
-            Err(e) => Reply::err(e),
+            Ok(result) => value::write(out, result),
+            Err(e) => out.err(e),
         }
     }
 
-    fn hello(&mut self, args: &[Bytes]) -> Reply {
+    fn hello(&mut self, args: &[&[u8]]) -> Reply {
         let mut rest = args;
         if let Some(version) = rest.first() {
             match &version[..] {
@@ -626,7 +647,7 @@ impl Session {
         ])
     }
 
-    fn client(&mut self, args: &[Bytes]) -> Reply {
+    fn client(&mut self, args: &[&[u8]]) -> Reply {
         let Some(sub) = args.first() else {
             return wrong_arity("client");
         };
@@ -706,7 +727,7 @@ fn log_records(plugin: &str, logs: &[ferrite_plugin_host::LogRecord]) {
 }
 
 /// Redis's reply to an unknown command.
-fn unknown(name: &[u8], args: &[Bytes]) -> Reply {
+fn unknown(name: &[u8], args: &[&[u8]]) -> Reply {
     let mut shown = String::new();
     for a in args.iter().take(3) {
         let t = text(a);
@@ -721,7 +742,7 @@ fn unknown(name: &[u8], args: &[Bytes]) -> Reply {
 
 /// `COMMAND`: enough for `redis-cli` (which asks for `COMMAND DOCS` and
 /// tolerates an empty answer) and client libraries that ask for a count.
-fn command(args: &[Bytes]) -> Reply {
+fn command_reply(args: &[&[u8]]) -> Reply {
     match args.first().map(|a| text(a).to_ascii_uppercase()) {
         None => Reply::Array(Vec::new()),
         Some(sub) if sub == "COUNT" => Reply::Integer(0),
@@ -735,7 +756,7 @@ fn command(args: &[Bytes]) -> Reply {
 
 /// `CONFIG GET`: the read-only settings tools ask for (`redis-benchmark`
 /// reads `save` and `appendonly` at start): nothing is persisted.
-fn config(args: &[Bytes]) -> Reply {
+fn config(args: &[&[u8]]) -> Reply {
     const SETTINGS: &[(&str, &str)] = &[("appendonly", "no"), ("databases", "1"), ("save", "")];
     match args.first().map(|a| text(a).to_ascii_uppercase()) {
         Some(sub) if sub == "GET" => Reply::Map(

@@ -12,7 +12,13 @@ use wasmtime::component::Val;
 
 use ferrite_plugin_host::dispatch::error_text;
 
-use crate::reply::Reply;
+use crate::reply::{Out, Reply};
+
+/// Writes the reply for a function's result. Scalars and strings convert
+/// without copying (a string's bytes move into the reply).
+pub fn write(out: &mut Out<'_>, result: Option<Val>) {
+    out.reply(&reply(result));
+}
 
 /// The reply for a function's result.
 pub fn reply(result: Option<Val>) -> Reply {

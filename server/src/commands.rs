@@ -1,0 +1,386 @@
+//! The server's command table: every command it implements, with Redis's
+//! arity, what it may do and where its keys are. Dispatch, hooks (which
+//! commands write, which keys they write) and `COMMAND` all read this one
+//! table; there is no second list of "which commands write".
+//!
+//! Looking a command up upper-cases its name on the stack and hashes it: no
+//! allocation per request.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+/// What a command is, for dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Cmd {
+    Get,
+    Set,
+    Mget,
+    Mset,
+    Del,
+    Exists,
+    Incr,
+    Decr,
+    IncrBy,
+    DecrBy,
+    Append,
+    Strlen,
+    Expire,
+    Pexpire,
+    Ttl,
+    Pttl,
+    Persist,
+    Keys,
+    Scan,
+    Dbsize,
+    Flushdb,
+    Flushall,
+    Fcall,
+    FcallRo,
+    Ping,
+    Echo,
+    Quit,
+    Select,
+    Hello,
+    Client,
+    Command,
+    Config,
+    Info,
+    Function,
+    Plugin,
+    /// `PLUGIN.LIST`, `PLUGIN.INFO`, ...: `PLUGIN LIST`, ... in one word.
+    PluginDot,
+}
+
+/// A command may modify the keyspace.
+pub const WRITE: u32 = 1;
+/// A command reads the keyspace and writes nothing.
+pub const READONLY: u32 = 1 << 1;
+/// The server's own business (connections, configuration, plugins): hooks
+/// never see it.
+pub const NO_HOOKS: u32 = 1 << 2;
+/// Constant time, as Redis marks it.
+pub const FAST: u32 = 1 << 3;
+
+/// Where a command's keys are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// It has none.
+    None,
+    /// Arguments `first`, `first + step`, ... up to `last` (counting the
+    /// command's name as 0; a negative `last` counts from the end, -1 being
+    /// the last argument).
+    Range {
+        /// The first key's position.
+        first: usize,
+        /// The last key's position.
+        last: isize,
+        /// The distance between keys.
+        step: usize,
+    },
+    /// `FCALL name numkeys key...`: the number of keys at position 2.
+    Numkeys,
+}
+
+/// One command of the table.
+#[derive(Debug)]
+pub struct Command {
+    /// Its name, upper-case.
+    pub name: &'static str,
+    /// Its dispatch tag.
+    pub cmd: Cmd,
+    /// Redis's arity: `n` exactly `n` words counting the name, `-n` at least `n`.
+    pub arity: i32,
+    /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`].
+    pub flags: u32,
+    /// Where its keys are.
+    pub keys: Keys,
+}
+
+impl Command {
+    /// Whether `argc` words (counting the name) suit its arity.
+    pub fn accepts(&self, argc: usize) -> bool {
+        let n = self.arity.unsigned_abs() as usize;
+        if self.arity >= 0 {
+            argc == n
+        } else {
+            argc >= n
+        }
+    }
+
+    /// Whether it may modify the keyspace.
+    pub fn is_write(&self) -> bool {
+        self.flags & WRITE != 0
+    }
+
+    /// Whether hooks see it.
+    pub fn is_hooked(&self) -> bool {
+        self.flags & NO_HOOKS == 0
+    }
+
+    /// Its keys among `args` (the whole request, name first).
+    pub fn keys<'a>(&self, args: &'a [&'a [u8]]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let (first, last, step) = match self.keys {
+            Keys::None => (1, 0, 1),
+            Keys::Range { first, last, step } => {
+                let last = if last < 0 {
+                    args.len() as isize + last
+                } else {
+                    last
+                };
+                (first, last.max(0) as usize, step)
+            }
+            Keys::Numkeys => match args
+                .get(2)
+                .and_then(|n| ferrite_plugin_host::keyspace::parse_integer(n))
+            {
+                Some(n) if n >= 1 => (3, 2 + n as usize, 1),
+                _ => (1, 0, 1),
+            },
+        };
+        let last = last.min(args.len().saturating_sub(1));
+        (first..=last)
+            .step_by(step.max(1))
+            .filter_map(move |i| args.get(i).copied())
+    }
+}
+
+const fn range(first: usize, last: isize, step: usize) -> Keys {
+    Keys::Range { first, last, step }
+}
+
+const ONE: Keys = range(1, 1, 1);
+const ALL: Keys = range(1, -1, 1);
+
+macro_rules! table {
+    ($($name:literal $cmd:ident $arity:literal $flags:expr, $keys:expr;)*) => {
+        /// Every command the server implements.
+        pub static TABLE: &[Command] = &[
+            $(Command { name: $name, cmd: Cmd::$cmd, arity: $arity, flags: $flags, keys: $keys },)*
+        ];
+    };
+}
+
+table! {
+    "GET" Get 2 READONLY | FAST, ONE;
+    "SET" Set -3 WRITE, ONE;
+    "MGET" Mget -2 READONLY | FAST, ALL;
+    "MSET" Mset -3 WRITE, range(1, -1, 2);
+    "DEL" Del -2 WRITE, ALL;
+    "EXISTS" Exists -2 READONLY | FAST, ALL;
+    "INCR" Incr 2 WRITE | FAST, ONE;
+    "DECR" Decr 2 WRITE | FAST, ONE;
+    "INCRBY" IncrBy 3 WRITE | FAST, ONE;
+    "DECRBY" DecrBy 3 WRITE | FAST, ONE;
+    "APPEND" Append 3 WRITE | FAST, ONE;
+    "STRLEN" Strlen 2 READONLY | FAST, ONE;
+    "EXPIRE" Expire -3 WRITE | FAST, ONE;
+    "PEXPIRE" Pexpire -3 WRITE | FAST, ONE;
+    "TTL" Ttl 2 READONLY | FAST, ONE;
+    "PTTL" Pttl 2 READONLY | FAST, ONE;
+    "PERSIST" Persist 2 WRITE | FAST, ONE;
+    "KEYS" Keys 2 READONLY, Keys::None;
+    "SCAN" Scan -2 READONLY, Keys::None;
+    "DBSIZE" Dbsize 1 READONLY | FAST, Keys::None;
+    "FLUSHDB" Flushdb -1 WRITE, Keys::None;
+    "FLUSHALL" Flushall -1 WRITE, Keys::None;
+    "FCALL" Fcall -3 0, Keys::Numkeys;
+    "FCALL_RO" FcallRo -3 READONLY, Keys::Numkeys;
+    "PING" Ping -1 FAST, Keys::None;
+    "ECHO" Echo 2 FAST, Keys::None;
+    "QUIT" Quit -1 NO_HOOKS | FAST, Keys::None;
+    "SELECT" Select 2 NO_HOOKS | FAST, Keys::None;
+    "HELLO" Hello -1 NO_HOOKS | FAST, Keys::None;
+    "CLIENT" Client -2 NO_HOOKS, Keys::None;
+    "COMMAND" Command -1 NO_HOOKS, Keys::None;
+    "CONFIG" Config -2 NO_HOOKS, Keys::None;
+    "INFO" Info -1 NO_HOOKS, Keys::None;
+    "FUNCTION" Function -2 NO_HOOKS, Keys::None;
+    "PLUGIN" Plugin -2 NO_HOOKS, Keys::None;
+    "PLUGIN.LIST" PluginDot -1 NO_HOOKS, Keys::None;
+    "PLUGIN.INFO" PluginDot -1 NO_HOOKS, Keys::None;
+    "PLUGIN.INSTALL" PluginDot -1 NO_HOOKS, Keys::None;
+    "PLUGIN.REMOVE" PluginDot -1 NO_HOOKS, Keys::None;
+    "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS, Keys::None;
+}
+
+/// The longest command name looked up without allocating.
+const MAX_NAME: usize = 32;
+
+/// A command's name, upper-cased on the stack when it is short (all of the
+/// table's are).
+pub struct Upper {
+    short: [u8; MAX_NAME],
+    len: usize,
+    long: Option<Vec<u8>>,
+}
+
+impl Upper {
+    /// `name` in upper case.
+    pub fn new(name: &[u8]) -> Upper {
+        let mut short = [0u8; MAX_NAME];
+        if name.len() <= MAX_NAME {
+            for (u, c) in short.iter_mut().zip(name) {
+                *u = c.to_ascii_uppercase();
+            }
+            Upper {
+                short,
+                len: name.len(),
+                long: None,
+            }
+        } else {
+            Upper {
+                short,
+                len: 0,
+                long: Some(name.to_ascii_uppercase()),
+            }
+        }
+    }
+
+    /// The upper-case bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.long {
+            Some(long) => long,
+            None => &self.short[..self.len],
+        }
+    }
+}
+
+/// FxHash (rustc's hasher): plenty for a fixed table of short names.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Index = HashMap<&'static [u8], &'static Command, BuildHasherDefault<Fx>>;
+
+static INDEX: LazyLock<Index> =
+    LazyLock::new(|| TABLE.iter().map(|c| (c.name.as_bytes(), c)).collect());
+
+/// The command called `name` (upper-case).
+pub fn lookup(name: &Upper) -> Option<&'static Command> {
+    INDEX.get(name.as_bytes()).copied()
+}
+
+/// Redis's reply to a command called with the wrong number of arguments.
+pub fn wrong_arity(name: &str) -> crate::reply::Reply {
+    crate::reply::Reply::err(format_args!(
+        "wrong number of arguments for '{}' command",
+        name.to_ascii_lowercase()
+    ))
+}
+
+/// Whether `name` (upper-case) is the server's: a plugin may not take it.
+pub fn is_reserved(name: &str) -> bool {
+    INDEX.contains_key(name.as_bytes()) || name.starts_with("PLUGIN.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys<'a>(name: &str, args: &'a [&'a [u8]]) -> Vec<&'a [u8]> {
+        lookup(&Upper::new(name.as_bytes()))
+            .unwrap()
+            .keys(args)
+            .collect()
+    }
+
+    #[test]
+    fn names_are_found_in_any_case() {
+        for c in TABLE {
+            assert_eq!(c.name, c.name.to_ascii_uppercase());
+            let lower = c.name.to_ascii_lowercase();
+            assert_eq!(lookup(&Upper::new(lower.as_bytes())).unwrap().cmd, c.cmd);
+        }
+        assert!(lookup(&Upper::new(b"NO.SUCH")).is_none());
+        assert!(lookup(&Upper::new(&[b'g'; 100])).is_none());
+        assert_eq!(Upper::new(&[b'g'; 100]).as_bytes(), &[b'G'; 100][..]);
+    }
+
+    #[test]
+    fn keys_are_where_redis_puts_them() {
+        let args: &[&[u8]] = &[b"MSET", b"a", b"1", b"b", b"2"];
+        assert_eq!(keys("MSET", args), [b"a", b"b"]);
+        let args: &[&[u8]] = &[b"DEL", b"a", b"b"];
+        assert_eq!(keys("DEL", args), [b"a", b"b"]);
+        let args: &[&[u8]] = &[b"SET", b"k", b"v", b"EX", b"1"];
+        assert_eq!(keys("SET", args), [b"k"]);
+        let args: &[&[u8]] = &[b"FCALL", b"f", b"2", b"k1", b"k2", b"arg"];
+        assert_eq!(keys("FCALL", args), [b"k1", b"k2"]);
+        let args: &[&[u8]] = &[b"FCALL", b"f", b"0", b"arg"];
+        assert!(keys("FCALL", args).is_empty());
+        let args: &[&[u8]] = &[b"FCALL", b"f", b"9", b"k"];
+        assert_eq!(keys("FCALL", args), [b"k"]);
+        let args: &[&[u8]] = &[b"PING"];
+        assert!(keys("PING", args).is_empty());
+    }
+
+    fn command(name: &str) -> &'static Command {
+        lookup(&Upper::new(name.as_bytes())).unwrap()
+    }
+
+    #[test]
+    fn write_classification() {
+        for w in [
+            "SET", "MSET", "DEL", "INCR", "INCRBY", "DECR", "DECRBY", "APPEND", "EXPIRE",
+            "PEXPIRE", "PERSIST", "FLUSHDB", "FLUSHALL",
+        ] {
+            assert!(command(w).is_write(), "{w}");
+        }
+        for r in [
+            "GET", "MGET", "EXISTS", "STRLEN", "TTL", "PTTL", "KEYS", "SCAN", "DBSIZE", "PING",
+            "FCALL", "FCALL_RO",
+        ] {
+            assert!(!command(r).is_write(), "{r}");
+        }
+    }
+
+    #[test]
+    fn written_and_first_keys() {
+        let keys = |name: &str, args: &[&str]| -> Vec<String> {
+            let mut all: Vec<&[u8]> = vec![name.as_bytes()];
+            all.extend(args.iter().map(|a| a.as_bytes()));
+            command(name)
+                .keys(&all)
+                .map(|k| String::from_utf8(k.to_vec()).unwrap())
+                .collect()
+        };
+        assert_eq!(keys("SET", &["k", "v", "EX", "1"]), ["k"]);
+        assert_eq!(keys("MSET", &["k1", "v1", "k2", "v2"]), ["k1", "k2"]);
+        assert_eq!(keys("DEL", &["k1", "k2"]), ["k1", "k2"]);
+        for one in [
+            "INCR", "INCRBY", "DECR", "DECRBY", "APPEND", "EXPIRE", "PEXPIRE", "PERSIST", "GET",
+            "TTL",
+        ] {
+            assert_eq!(keys(one, &["k", "1"]), ["k"], "{one}");
+        }
+        for none in ["FLUSHDB", "FLUSHALL", "PING", "KEYS", "SCAN", "DBSIZE"] {
+            assert!(keys(none, &["ASYNC"]).is_empty(), "{none}");
+        }
+        assert!(keys("SET", &[]).is_empty());
+        assert!(keys("GET", &[]).is_empty());
+        assert_eq!(keys("MGET", &["k1", "v1", "k2"]), ["k1", "v1", "k2"]);
+        assert_eq!(keys("FCALL", &["f", "2", "k", "j", "arg"]), ["k", "j"]);
+        assert!(keys("FCALL_RO", &["f", "0", "arg"]).is_empty());
+        assert!(keys("FCALL", &["f", "x"]).is_empty());
+        assert!(keys("FCALL", &["f", "1"]).is_empty());
+    }
+
+    #[test]
+    fn reserved_names_include_every_command_and_plugin_spellings() {
+        assert!(is_reserved("GET"));
+        assert!(is_reserved("PLUGIN.ANYTHING"));
+        assert!(!is_reserved("GK.SUM"));
+    }
+}
