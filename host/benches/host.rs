@@ -6,7 +6,10 @@
 //! * `bare`: the floor, a wasmtime `TypedFunc` on one instance with no host;
 //! * `per_call`: a fresh instance per call, pooled or not, and warm mode;
 //! * `load`: compiling a component versus loading it from the cache;
-//! * `metering`: a CPU-bound plugin with fuel and epoch deadlines on or off.
+//! * `metering`: a CPU-bound plugin with fuel and epoch deadlines on or off;
+//! * `entries`: the equal-work benchmark's function (`check_email`), custom
+//!   command and minimal `before_command` hook, as the server calls them
+//!   (warm instances).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -26,7 +29,12 @@ fn component(package: &str) -> Vec<u8> {
         let opts = BuildOptions {
             release: true,
             manifest_path: Some(root.join("Cargo.toml")),
-            packages: vec!["validate_email".into(), "testbed".into()],
+            packages: vec![
+                "validate_email".into(),
+                "testbed".into(),
+                "bench_check".into(),
+                "bench_hook_before".into(),
+            ],
             tests: false,
         };
         let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
@@ -81,6 +89,9 @@ fn dispatch(c: &mut Criterion) {
     g.bench_function("typed", |b| {
         b.iter(|| typed.call((black_box(EMAIL),)).unwrap())
     });
+    // The floor of a call through the host: no arguments, a scalar result.
+    let counter = host.typed::<(), (u32,)>("testbed", "counter").unwrap();
+    g.bench_function("typed_noop", |b| b.iter(|| counter.call(()).unwrap()));
     let wave = format!("\"{EMAIL}\"");
     g.bench_function("wave", |b| {
         b.iter(|| {
@@ -225,5 +236,52 @@ fn metering(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dispatch, bare, per_call, load, metering);
+fn entries(c: &mut Criterion) {
+    use ferrite_plugin_host::HookCall;
+    use ferrite_plugin_host::entries::HookEvent;
+    let host = Host::new(HostConfig::default()).unwrap();
+    let warm = LoadOptions {
+        warm: Some(4),
+        ..LoadOptions::default()
+    };
+    let hooks = host
+        .load(&component("bench_hook_before"), warm.clone())
+        .unwrap();
+    let commands = host.load(&component("bench_check"), warm).unwrap();
+    let check_email = commands.function_index("check_email").unwrap();
+    let opts = CallOptions::default();
+    let hook = &hooks.entries().hooks[0];
+    let command = &commands.entries().commands[0];
+    let args: [&[u8]; 2] = [b"bench:key", b"value"];
+    let mut g = c.benchmark_group("entries");
+    g.bench_function("hook", |b| {
+        b.iter(|| {
+            let call = HookCall {
+                event: HookEvent::BeforeCommand,
+                command: "SET",
+                args: black_box(&args),
+                key: Some(0),
+            };
+            host.call_hook(&hooks, hook, &call, &opts).result.unwrap()
+        })
+    });
+    // The equal-work FCALL's call, as the server makes it.
+    g.bench_function("function", |b| {
+        b.iter(|| {
+            host.call_bytes_at(&commands, check_email, black_box(&[b"a@b.com"]), &opts)
+                .result
+                .unwrap()
+        })
+    });
+    g.bench_function("command", |b| {
+        b.iter(|| {
+            host.call_command(&commands, command, black_box(&[b"a@b.com"]), &opts)
+                .result
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, dispatch, bare, per_call, load, metering, entries);
 criterion_main!(benches);

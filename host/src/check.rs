@@ -75,6 +75,16 @@ pub enum CheckError {
         /// How to write one.
         attribute: &'static str,
     },
+    /// A command or hook export without its fixed signature.
+    #[error(
+        "the component's export `{export}` must have the signature `{expected}`: build the plugin with `cargo ferrite-plugin build`"
+    )]
+    EntrySignature {
+        /// The export.
+        export: String,
+        /// Its signature, as WIT.
+        expected: &'static str,
+    },
     /// A listed export the component lacks.
     #[error(
         "plugin.toml lists `{0}` under `[exports]`, but the component does not export it: annotate a function with `#[ferrite_plugin::function]`, or remove the name"

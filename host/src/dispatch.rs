@@ -1,36 +1,255 @@
 //! Calling a plugin's custom commands and hooks (see [`crate::entries`]).
+//!
+//! Both are called through typed functions: the arguments are lowered
+//! straight from the server's borrowed byte strings into the guest's memory,
+//! and the reply frames lifted straight into Rust values, with no `Val` per
+//! byte. That is sound because every entry's export is checked at load
+//! ([`check_signatures`]) to have exactly one of the signatures these types
+//! describe.
+//!
+//! The command's words (its name, then its arguments) cross in one packed
+//! `list<u8>` (see `ferrite_plugin::words`: a `u32` count, a `u32` length per
+//! word, the bytes), so the host makes one allocation in the plugin per call
+//! rather than one per argument; a hook's key is the index of an argument.
+//! Components built by SDK 0.1.0 take the words as `list<list<u8>>` and are
+//! called that way.
 
 use std::sync::Arc;
 
-use wasmtime::component::Val;
+use wasmtime::component::{ComponentType, Lift, Lower, Type, TypedFunc, Val};
 
-use crate::call::{CallOptions, CallReport};
-use crate::entries::{CommandEntry, HookEntry, HookEvent};
+use crate::call::CallOptions;
+use crate::check::CheckError;
+use crate::entries::{CommandEntry, Entries, HookEntry, HookEvent};
 use crate::error::CallError;
 use crate::host::Host;
-use crate::plugin::Plugin;
-use crate::state::LogRecord;
+use crate::plugin::{FunctionInfo, Plugin};
+use crate::state::{LogRecord, WitError};
 
 /// One frame of a command's reply, in pre-order: `Array(n)` is followed by
-/// the frames of its `n` items.
-#[derive(Debug, Clone, PartialEq)]
+/// the frames of its `n` items. This is the WIT variant `resp-frame`.
+#[derive(Debug, Clone, PartialEq, ComponentType, Lift)]
+#[component(variant)]
 pub enum Frame {
     /// `+OK`.
+    #[component(name = "ok")]
     Ok,
     /// A simple string.
+    #[component(name = "simple")]
     Simple(String),
     /// A bulk string.
+    #[component(name = "bulk")]
     Bulk(Vec<u8>),
     /// An integer.
+    #[component(name = "integer")]
     Integer(i64),
     /// A double.
+    #[component(name = "double")]
     Double(f64),
     /// Null.
+    #[component(name = "null")]
     Null,
     /// An array of this many items, whose frames follow.
+    #[component(name = "array")]
     Array(u32),
     /// An error reply (`ERR ...`).
+    #[component(name = "error")]
     Error(String),
+}
+
+/// The WIT enum `hook-event`.
+#[derive(Debug, Clone, Copy, ComponentType, Lower)]
+#[component(enum)]
+#[repr(u8)]
+enum WitHookEvent {
+    #[component(name = "before-command")]
+    BeforeCommand,
+    #[component(name = "after-command")]
+    AfterCommand,
+    #[component(name = "on-key-write")]
+    OnKeyWrite,
+}
+
+/// The WIT variant `hook-result`.
+#[derive(Debug, ComponentType, Lift)]
+#[component(variant)]
+enum WitHookResult {
+    #[component(name = "continue")]
+    Continue,
+    #[component(name = "abort")]
+    Abort(String),
+}
+
+/// A hook export: `func(event: hook-event, words: list<u8>, key:
+/// option<u32>) -> hook-result`.
+type HookFunc<'a> = TypedFunc<(WitHookEvent, &'a [u8], Option<u32>), (WitHookResult,)>;
+
+/// A hook export of SDK 0.1.0: `func(event: hook-event, command: string,
+/// args: list<list<u8>>, key: option<list<u8>>) -> hook-result`.
+type HookFuncV1<'a> =
+    TypedFunc<(WitHookEvent, &'a str, &'a [&'a [u8]], Option<&'a [u8]>), (WitHookResult,)>;
+
+/// A command export: `func(words: list<u8>) -> result<list<resp-frame>, error>`.
+type CommandFunc<'a> = TypedFunc<(&'a [u8],), (Result<Vec<Frame>, WitError>,)>;
+
+/// A command export of SDK 0.1.0: `func(name: string, args: list<list<u8>>)
+/// -> result<list<resp-frame>, error>`.
+type CommandFuncV1<'a> = TypedFunc<(&'a str, &'a [&'a [u8]]), (Result<Vec<Frame>, WitError>,)>;
+
+/// The signature every entry export must have, as WIT.
+const HOOK_SIGNATURE: &str =
+    "func(event: hook-event, words: list<u8>, key: option<u32>) -> hook-result";
+const COMMAND_SIGNATURE: &str = "func(words: list<u8>) -> result<list<resp-frame>, error>";
+
+thread_local! {
+    /// The buffer a call's words are packed into, reused.
+    static WORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Packs `name` and `args` into `out` as `ferrite_plugin::words` reads them.
+fn pack(out: &mut Vec<u8>, name: &[u8], args: &[&[u8]]) {
+    out.clear();
+    let count = 1 + args.len();
+    out.reserve(4 + 4 * count + name.len() + args.iter().map(|a| a.len()).sum::<usize>());
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    for w in std::iter::once(name).chain(args.iter().copied()) {
+        out.extend_from_slice(&(w.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(name);
+    for a in args {
+        out.extend_from_slice(a);
+    }
+}
+
+/// Runs `f` with `name` and `args` packed, in this thread's buffer (or a
+/// new one if a call is already using it).
+fn with_words<R>(name: &[u8], args: &[&[u8]], f: impl FnOnce(&[u8]) -> R) -> R {
+    WORDS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            pack(&mut buf, name, args);
+            f(&buf)
+        }
+        Err(_) => {
+            let mut buf = Vec::new();
+            pack(&mut buf, name, args);
+            f(&buf)
+        }
+    })
+}
+
+fn is_bytes(t: &Type) -> bool {
+    matches!(t, Type::List(l) if l.ty() == Type::U8)
+}
+
+fn is_list_of_bytes(t: &Type) -> bool {
+    matches!(t, Type::List(l) if is_bytes(&l.ty()))
+}
+
+/// Whether variant `t` has exactly these cases, in order, with payloads
+/// that `payload` accepts.
+fn is_variant(t: &Type, cases: &[&str], payload: impl Fn(&str, Option<&Type>) -> bool) -> bool {
+    let Type::Variant(v) = t else { return false };
+    v.cases().len() == cases.len()
+        && v.cases()
+            .zip(cases)
+            .all(|(c, want)| c.name == *want && payload(want, c.ty.as_ref()))
+}
+
+fn is_hook_event(t: &Type) -> bool {
+    matches!(t, Type::Enum(e) if e.names().eq(["before-command", "after-command", "on-key-write"]))
+}
+
+fn is_hook_result(result: Option<&Type>) -> bool {
+    result.is_some_and(|r| {
+        is_variant(r, &["continue", "abort"], |case, ty| match case {
+            "abort" => ty == Some(&Type::String),
+            _ => ty.is_none(),
+        })
+    })
+}
+
+fn is_hook(params: &[Type], result: Option<&Type>) -> bool {
+    let words = match params {
+        [event, words, Type::Option(key)] if key.ty() == Type::U32 => {
+            is_hook_event(event) && is_bytes(words)
+        }
+        [event, Type::String, args, Type::Option(key)] => {
+            is_hook_event(event) && is_list_of_bytes(args) && is_bytes(&key.ty())
+        }
+        _ => false,
+    };
+    words && is_hook_result(result)
+}
+
+fn is_command(params: &[Type], result: Option<&Type>) -> bool {
+    let args_ok = match params {
+        [words] => is_bytes(words),
+        [Type::String, args] => is_list_of_bytes(args),
+        _ => false,
+    };
+    if !args_ok {
+        return false;
+    }
+    let frame = |t: &Type| {
+        is_variant(
+            t,
+            &[
+                "ok", "simple", "bulk", "integer", "double", "null", "array", "error",
+            ],
+            |case, ty| match case {
+                "ok" | "null" => ty.is_none(),
+                "simple" | "error" => ty == Some(&Type::String),
+                "bulk" => ty.is_some_and(is_bytes),
+                "integer" => ty == Some(&Type::S64),
+                "double" => ty == Some(&Type::Float64),
+                "array" => ty == Some(&Type::U32),
+                _ => false,
+            },
+        )
+    };
+    let error = |t: &Type| {
+        is_variant(
+            t,
+            &["permission-denied", "not-found", "invalid-argument", "host"],
+            |_, ty| ty == Some(&Type::String),
+        )
+    };
+    matches!(result, Some(Type::Result(r))
+            if r.ok().is_some_and(|ok| matches!(&ok, Type::List(l) if frame(&l.ty())))
+                && r.err().is_some_and(|e| error(&e)))
+}
+
+type Matcher = fn(&[Type], Option<&Type>) -> bool;
+
+/// Checks that every command and hook export has its fixed signature, so
+/// that calling it through the typed functions above is sound.
+pub(crate) fn check_signatures(
+    functions: &[FunctionInfo],
+    entries: &Entries,
+) -> Result<(), CheckError> {
+    let exports = entries
+        .commands
+        .iter()
+        .map(|c| (&c.export, COMMAND_SIGNATURE, is_command as Matcher))
+        .chain(
+            entries
+                .hooks
+                .iter()
+                .map(|h| (&h.export, HOOK_SIGNATURE, is_hook as Matcher)),
+        );
+    for (export, signature, matches) in exports {
+        let Some(f) = functions.iter().find(|f| f.wit_name == *export) else {
+            continue; // `Surface::check` reports a missing export.
+        };
+        let params: Vec<Type> = f.params.iter().map(|(_, t, _)| t.clone()).collect();
+        if !matches(&params, f.result.as_ref().map(|(t, _)| t)) {
+            return Err(CheckError::EntrySignature {
+                export: export.clone(),
+                expected: signature,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What a hook decided.
@@ -51,8 +270,9 @@ pub struct HookCall<'a> {
     pub command: &'a str,
     /// Its arguments after the name.
     pub args: &'a [&'a [u8]],
-    /// The key written (`on_key_write`), or the first key the command touches.
-    pub key: Option<&'a [u8]>,
+    /// Which of `args` is the key: the key written (`on_key_write`), or the
+    /// first key the command touches.
+    pub key: Option<usize>,
 }
 
 /// A command's or hook's result, with what it consumed and logged.
@@ -64,47 +284,6 @@ pub struct EntryReport<T> {
     pub fuel_used: Option<u64>,
     /// What the plugin logged.
     pub logs: Vec<LogRecord>,
-}
-
-fn bytes(b: &[u8]) -> Val {
-    Val::List(b.iter().map(|&x| Val::U8(x)).collect())
-}
-
-fn list_of_bytes(args: &[&[u8]]) -> Val {
-    Val::List(args.iter().map(|a| bytes(a)).collect())
-}
-
-fn unbytes(v: Val) -> Option<Vec<u8>> {
-    let Val::List(items) = v else { return None };
-    items
-        .into_iter()
-        .map(|i| match i {
-            Val::U8(b) => Some(b),
-            _ => None,
-        })
-        .collect()
-}
-
-fn unexpected(what: &str, v: &impl std::fmt::Debug) -> CallError {
-    CallError::Host(format!("the {what} returned an unexpected value: {v:?}"))
-}
-
-fn frame(v: Val) -> Option<Frame> {
-    let Val::Variant(case, payload) = v else {
-        return None;
-    };
-    let payload = payload.map(|p| *p);
-    Some(match (case.as_str(), payload) {
-        ("ok", None) => Frame::Ok,
-        ("simple", Some(Val::String(s))) => Frame::Simple(s),
-        ("bulk", Some(b)) => Frame::Bulk(unbytes(b)?),
-        ("integer", Some(Val::S64(n))) => Frame::Integer(n),
-        ("double", Some(Val::Float64(d))) => Frame::Double(d),
-        ("null", None) => Frame::Null,
-        ("array", Some(Val::U32(n))) => Frame::Array(n),
-        ("error", Some(Val::String(s))) => Frame::Error(s),
-        _ => return None,
-    })
 }
 
 /// The text of an error reply for an `err(e)` a plugin returned: `ERR` and
@@ -127,15 +306,15 @@ pub fn error_text(e: Option<Val>) -> String {
     }
 }
 
-fn report<T>(
-    r: CallReport,
-    convert: impl FnOnce(Option<Val>) -> Result<T, CallError>,
-) -> EntryReport<T> {
-    EntryReport {
-        result: r.result.and_then(convert),
-        fuel_used: r.fuel_used,
-        logs: r.logs,
-    }
+/// The text of a command's `err(e)`, as [`error_text`] writes it.
+fn wit_error_text(e: WitError) -> String {
+    let (case, message) = match e {
+        WitError::PermissionDenied(m) => ("permission denied", m),
+        WitError::NotFound(m) => ("not found", m),
+        WitError::InvalidArgument(m) => ("invalid argument", m),
+        WitError::Host(m) => ("host", m),
+    };
+    format!("ERR {case}: {message}")
 }
 
 impl Host {
@@ -149,18 +328,23 @@ impl Host {
         args: &[&[u8]],
         opts: &CallOptions,
     ) -> EntryReport<Vec<Frame>> {
-        let vals = [Val::String(command.name.clone()), list_of_bytes(args)];
-        let r = self.call_plugin(plugin, &command.export, &vals, opts);
-        report(r, |v| match v {
-            Some(Val::Result(Ok(Some(list)))) => match *list {
-                Val::List(items) => items
-                    .into_iter()
-                    .map(|i| frame(i.clone()).ok_or_else(|| unexpected("command", &i)))
-                    .collect(),
-                other => Err(unexpected("command", &other)),
-            },
-            Some(Val::Result(Err(e))) => Ok(vec![Frame::Error(error_text(e.map(|e| *e)))]),
-            other => Err(unexpected("command", &other)),
+        self.call_entry(plugin, &command.export, opts, |store, func, v1| {
+            // SAFETY: `check_signatures` checked the export's type at load, and
+            // `v1` tells which of the two it is.
+            let reply = if v1 {
+                let f: CommandFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
+                f.call(store, (&command.name, args))?.0
+            } else {
+                let f: CommandFunc<'_> = unsafe { TypedFunc::new_unchecked(func) };
+                with_words(command.name.as_bytes(), args, |words| {
+                    f.call(store, (words,))
+                })?
+                .0
+            };
+            Ok(match reply {
+                Ok(frames) => frames,
+                Err(e) => vec![Frame::Error(wit_error_text(e))],
+            })
         })
     }
 
@@ -172,21 +356,70 @@ impl Host {
         event: &HookCall<'_>,
         opts: &CallOptions,
     ) -> EntryReport<HookOutcome> {
-        let vals = [
-            Val::Enum(event.event.wit_case().into()),
-            Val::String(event.command.into()),
-            list_of_bytes(event.args),
-            Val::Option(event.key.map(|k| Box::new(bytes(k)))),
-        ];
-        let r = self.call_plugin(plugin, &hook.export, &vals, opts);
-        report(r, |v| match v {
-            Some(Val::Variant(case, None)) if case == "continue" => Ok(HookOutcome::Continue),
-            Some(Val::Variant(case, Some(p))) if case == "abort" => match *p {
-                Val::String(message) => Ok(HookOutcome::Abort(message)),
-                other => Err(unexpected("hook", &other)),
-            },
-            other => Err(unexpected("hook", &other)),
+        let kind = match event.event {
+            HookEvent::BeforeCommand => WitHookEvent::BeforeCommand,
+            HookEvent::AfterCommand => WitHookEvent::AfterCommand,
+            HookEvent::OnKeyWrite => WitHookEvent::OnKeyWrite,
+        };
+        let key = event.key.filter(|&i| i < event.args.len());
+        self.call_entry(plugin, &hook.export, opts, |store, func, v1| {
+            // SAFETY: `check_signatures` checked the export's type at load, and
+            // `v1` tells which of the two it is.
+            let result = if v1 {
+                let f: HookFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
+                let key = key.map(|i| event.args[i]);
+                f.call(store, (kind, event.command, event.args, key))?.0
+            } else {
+                let f: HookFunc<'_> = unsafe { TypedFunc::new_unchecked(func) };
+                let key = key.map(|i| i as u32);
+                with_words(event.command.as_bytes(), event.args, |words| {
+                    f.call(store, (kind, words, key))
+                })?
+                .0
+            };
+            Ok(match result {
+                WitHookResult::Continue => HookOutcome::Continue,
+                WitHookResult::Abort(message) => HookOutcome::Abort(message),
+            })
         })
+    }
+
+    /// Runs `call` on entry export `export` of `plugin`, under its limits.
+    fn call_entry<T>(
+        &self,
+        plugin: &Arc<Plugin>,
+        export: &str,
+        opts: &CallOptions,
+        call: impl FnOnce(
+            &mut wasmtime::Store<crate::state::CallState>,
+            wasmtime::component::Func,
+            bool,
+        ) -> wasmtime::Result<T>,
+    ) -> EntryReport<T> {
+        let index = match plugin.index_of(export) {
+            Ok(i) => i,
+            Err(e) => {
+                return EntryReport {
+                    result: Err(e),
+                    fuel_used: None,
+                    logs: Vec::new(),
+                };
+            }
+        };
+        let f = &plugin.functions[index];
+        // SDK 0.1.0's entries take the command's name apart from its arguments.
+        let v1 = matches!(f.params.first(), Some((_, Type::String, _)))
+            || matches!(f.params.get(1), Some((_, Type::String, _)));
+        let (result, fuel_used, logs, _) =
+            self.with_instance(plugin, index, opts, |store, func| {
+                call(store, func, v1)
+                    .map_err(|e| crate::call::classify(e, &f.name, plugin, store.data()))
+            });
+        EntryReport {
+            result,
+            fuel_used,
+            logs,
+        }
     }
 }
 

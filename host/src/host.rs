@@ -189,6 +189,7 @@ impl Host {
             .instantiate_pre(&compiled)
             .map_err(compile_error)?;
         let functions = plugin::functions(&inner.engine, &compiled, &surface)?;
+        crate::dispatch::check_signatures(&functions, &surface.entries)?;
         let limits = EffectiveLimits::new(&manifest.limits, &inner.config);
         let grants = Arc::new(Grants {
             plugin: manifest.plugin.name.clone(),

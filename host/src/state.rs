@@ -16,6 +16,8 @@ mod wit {
 }
 
 pub(crate) use wit::Plugin as PluginWorld;
+/// `ferrite:plugin/types.error`, as commands return it.
+pub(crate) use wit::ferrite::plugin::types::Error as WitError;
 use wit::ferrite::plugin::{clock, config, kv, log, runtime, types};
 
 /// The host's clock, as plugins see it through `clock.now-ms`.

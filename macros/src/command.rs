@@ -148,15 +148,13 @@ pub fn expand_command(args: TokenStream, input: TokenStream) -> TokenStream {
 
     let ident = &item.sig.ident;
     let wrapper = format_ident!("__ferrite_plugin_command_{}", ident);
-    let call =
-        quote_spanned!(item.sig.span()=> ::ferrite_plugin::command::__call(#ident, name, args));
+    let call = quote_spanned!(item.sig.span()=> ::ferrite_plugin::command::__call(#ident, words));
     let docs = item.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let wrapper_fn: ItemFn = syn::parse_quote! {
         #(#docs)*
         #[doc(hidden)]
         fn #wrapper(
-            name: ::std::string::String,
-            args: ::std::vec::Vec<::std::vec::Vec<u8>>,
+            words: ::std::vec::Vec<u8>,
         ) -> ::core::result::Result<
             ::std::vec::Vec<::ferrite_plugin::command::Frame>,
             ::ferrite_plugin::PluginError,
@@ -251,16 +249,16 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
         return quote!(#item #e);
     }
     let wrapper = format_ident!("__ferrite_plugin_hook_{}", ident);
-    let call = quote_spanned!(item.sig.span()=> ::ferrite_plugin::hook::__call(#ident, event, command, args, key));
+    let call =
+        quote_spanned!(item.sig.span()=> ::ferrite_plugin::hook::__call(#ident, event, words, key));
     let docs = item.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let wrapper_fn: ItemFn = syn::parse_quote! {
         #(#docs)*
         #[doc(hidden)]
         fn #wrapper(
             event: ::ferrite_plugin::hook::HookEvent,
-            command: ::std::string::String,
-            args: ::std::vec::Vec<::std::vec::Vec<u8>>,
-            key: ::core::option::Option<::std::vec::Vec<u8>>,
+            words: ::std::vec::Vec<u8>,
+            key: ::core::option::Option<u32>,
         ) -> ::ferrite_plugin::hook::HookResult {
             #call
         }

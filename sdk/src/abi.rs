@@ -646,3 +646,44 @@ pub unsafe fn post_return<R: WitPayload>(bits: u64) {
         drop(unsafe { <R as WitPayload>::load(bits as u32 as usize as *const u8) });
     }
 }
+
+/// A result an export frees when it is next called, instead of in a
+/// post-return function the host would have to call.
+pub struct Pending(core::sync::atomic::AtomicU64);
+
+impl Pending {
+    const NONE: u64 = u64::MAX;
+
+    /// Nothing pending.
+    pub const fn new() -> Pending {
+        Pending(core::sync::atomic::AtomicU64::new(Self::NONE))
+    }
+
+    /// Remembers the result just returned.
+    #[inline]
+    pub fn keep(&self, bits: u64) {
+        self.0.store(bits, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Frees the result kept, if any.
+    ///
+    /// # Safety
+    ///
+    /// The host must be done with it: it is, once it calls the export again.
+    #[inline]
+    pub unsafe fn release<R: WitPayload>(&self) {
+        let bits = self
+            .0
+            .swap(Self::NONE, core::sync::atomic::Ordering::Relaxed);
+        if bits != Self::NONE {
+            // SAFETY: `bits` is what the export returned; guaranteed by the caller.
+            unsafe { post_return::<R>(bits) }
+        }
+    }
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Self::new()
+    }
+}

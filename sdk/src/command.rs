@@ -21,6 +21,7 @@
 //! ```
 
 use crate::PluginError;
+use crate::words::{Args, Words};
 
 /// A reply to a command, shaped like RESP.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,27 +198,33 @@ impl PluginResponse {
 /// What a command is called with.
 #[derive(Debug, Clone)]
 pub struct CommandContext {
-    name: String,
-    args: Vec<Vec<u8>>,
+    /// The command's name, then its arguments.
+    words: Words,
 }
 
 impl CommandContext {
     /// A context, as the host would give it (for native tests of a command).
     pub fn new(name: impl Into<String>, args: Vec<Vec<u8>>) -> CommandContext {
+        let name = name.into();
+        let words = crate::words::pack(
+            std::iter::once(name.as_bytes()).chain(args.iter().map(Vec::as_slice)),
+        );
         CommandContext {
-            name: name.into(),
-            args,
+            words: Words::new(words),
         }
     }
 
     /// The command's name, upper-case (`GK.SUM`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.words
+            .get(0)
+            .and_then(|name| std::str::from_utf8(name).ok())
+            .unwrap_or("")
     }
 
     /// The arguments after the command name, byte for byte as sent.
-    pub fn args(&self) -> &[Vec<u8>] {
-        &self.args
+    pub fn args(&self) -> Args<'_> {
+        self.words.from(1)
     }
 
     /// Argument `i` as text, or an error naming it.
@@ -227,7 +234,7 @@ impl CommandContext {
             PluginError::invalid_argument(format!(
                 "argument {} of {} is not UTF-8 text",
                 i + 1,
-                self.name
+                self.name()
             ))
         })
     }
@@ -239,7 +246,7 @@ impl CommandContext {
             PluginError::invalid_argument(format!(
                 "argument {} of {} must be an integer, not `{}`",
                 i + 1,
-                self.name,
+                self.name(),
                 text.chars().take(40).collect::<String>()
             ))
         })
@@ -252,7 +259,7 @@ impl CommandContext {
             PluginError::invalid_argument(format!(
                 "argument {} of {} must be a number, not `{}`",
                 i + 1,
-                self.name,
+                self.name(),
                 text.chars().take(40).collect::<String>()
             ))
         })
@@ -260,10 +267,10 @@ impl CommandContext {
 
     /// Argument `i`'s bytes, or an error if there are fewer arguments.
     pub fn arg(&self, i: usize) -> Result<&[u8], PluginError> {
-        self.args.get(i).map(Vec::as_slice).ok_or_else(|| {
+        self.args().get(i).ok_or_else(|| {
             PluginError::invalid_argument(format!(
                 "{} takes at least {} argument{}",
-                self.name,
+                self.name(),
                 i + 1,
                 if i == 0 { "" } else { "s" }
             ))
@@ -271,14 +278,17 @@ impl CommandContext {
     }
 }
 
-/// The glue behind `#[ferrite_plugin::command]`.
+/// The glue behind `#[ferrite_plugin::command]`: `words` are the command's
+/// name and arguments, packed (see [`crate::words`]).
 #[doc(hidden)]
 pub fn __call(
     f: impl FnOnce(&CommandContext) -> Result<PluginResponse, PluginError>,
-    name: String,
-    args: Vec<Vec<u8>>,
+    words: Vec<u8>,
 ) -> Result<Vec<Frame>, PluginError> {
-    f(&CommandContext { name, args }).map(PluginResponse::into_frames)
+    f(&CommandContext {
+        words: Words::new(words),
+    })
+    .map(PluginResponse::into_frames)
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@
 //! }
 //! ```
 
+use crate::words::{Args, Words};
+
 /// When a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, crate::Enum)]
 #[ferrite_plugin(name = "hook-event")]
@@ -48,9 +50,18 @@ pub enum HookResult {
 #[derive(Debug, Clone)]
 pub struct HookContext {
     event: HookEvent,
-    command: String,
-    args: Vec<Vec<u8>>,
-    key: Option<Vec<u8>>,
+    /// The command's name, then its arguments.
+    words: Words,
+    key: Key,
+}
+
+#[derive(Debug, Clone)]
+enum Key {
+    None,
+    /// The argument at this index.
+    Arg(usize),
+    /// Given apart from the arguments (native tests).
+    Owned(Vec<u8>),
 }
 
 impl HookContext {
@@ -61,11 +72,14 @@ impl HookContext {
         args: Vec<Vec<u8>>,
         key: Option<Vec<u8>>,
     ) -> HookContext {
+        let command = command.into();
+        let words = crate::words::pack(
+            std::iter::once(command.as_bytes()).chain(args.iter().map(Vec::as_slice)),
+        );
         HookContext {
             event,
-            command: command.into(),
-            args,
-            key,
+            words: Words::new(words),
+            key: key.map_or(Key::None, Key::Owned),
         }
     }
 
@@ -76,34 +90,41 @@ impl HookContext {
 
     /// The command's name, upper-case (`SET`).
     pub fn command(&self) -> &str {
-        &self.command
+        self.words
+            .get(0)
+            .and_then(|name| std::str::from_utf8(name).ok())
+            .unwrap_or("")
     }
 
     /// The command's arguments after its name, byte for byte.
-    pub fn args(&self) -> &[Vec<u8>] {
-        &self.args
+    pub fn args(&self) -> Args<'_> {
+        self.words.from(1)
     }
 
     /// The key: for `on_key_write`, the key written; otherwise the first key
     /// the command touches, if any.
     pub fn key(&self) -> Option<&[u8]> {
-        self.key.as_deref()
+        match &self.key {
+            Key::None => None,
+            Key::Arg(i) => self.args().get(*i),
+            Key::Owned(k) => Some(k),
+        }
     }
 }
 
-/// The glue behind `#[ferrite_plugin::hook]`.
+/// The glue behind `#[ferrite_plugin::hook]`: `words` are the command's
+/// name and arguments (packed, see [`crate::words`]), `key` the index of the
+/// key among the arguments.
 #[doc(hidden)]
 pub fn __call(
     f: impl FnOnce(&HookContext) -> HookResult,
     event: HookEvent,
-    command: String,
-    args: Vec<Vec<u8>>,
-    key: Option<Vec<u8>>,
+    words: Vec<u8>,
+    key: Option<u32>,
 ) -> HookResult {
     f(&HookContext {
         event,
-        command,
-        args,
-        key,
+        words: Words::new(words),
+        key: key.map_or(Key::None, |i| Key::Arg(i as usize)),
     })
 }

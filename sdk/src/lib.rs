@@ -86,6 +86,7 @@ pub mod log;
 pub mod meta;
 mod rt;
 mod types;
+pub mod words;
 
 pub use error::PluginError;
 pub use types::{WitPayload, WitType};

@@ -119,8 +119,8 @@ impl Command {
         self.flags & NO_HOOKS == 0
     }
 
-    /// Its keys among `args` (the whole request, name first).
-    pub fn keys<'a>(&self, args: &'a [&'a [u8]]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    /// Where its keys are among `args` (the whole request, name first).
+    pub fn key_positions(&self, args: &[&[u8]]) -> impl Iterator<Item = usize> + use<> {
         let (first, last, step) = match self.keys {
             Keys::None => (1, 0, 1),
             Keys::Range { first, last, step } => {
@@ -135,14 +135,17 @@ impl Command {
                 .get(2)
                 .and_then(|n| ferrite_plugin_host::keyspace::parse_integer(n))
             {
-                Some(n) if n >= 1 => (3, 2 + n as usize, 1),
+                Some(n) if n >= 1 => (3, 2usize.saturating_add(n as usize), 1),
                 _ => (1, 0, 1),
             },
         };
         let last = last.min(args.len().saturating_sub(1));
-        (first..=last)
-            .step_by(step.max(1))
-            .filter_map(move |i| args.get(i).copied())
+        (first..=last).step_by(step.max(1))
+    }
+
+    /// Its keys among `args` (the whole request, name first).
+    pub fn keys<'a>(&self, args: &'a [&'a [u8]]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.key_positions(args).map(move |i| args[i])
     }
 }
 

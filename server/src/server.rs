@@ -417,11 +417,11 @@ impl Session {
         }
         let name = text(upper.as_bytes());
         let rest = &args[1..];
-        // The first key it touches; for a command the table does not know
-        // (a plugin's), its first argument.
+        // Where in `rest` the first key it touches is; for a command the
+        // table does not know (a plugin's), its first argument.
         let key = match command {
-            Some(c) => c.keys(args).next(),
-            None => rest.first().copied(),
+            Some(c) => c.key_positions(args).next().map(|i| i - 1),
+            None => (!rest.is_empty()).then_some(0),
         };
         for (p, h) in dispatch.before.iter().filter(|(_, h)| h.wants(&name)) {
             match self.hook(p, h, HookEvent::BeforeCommand, &name, rest, key) {
@@ -450,9 +450,10 @@ impl Session {
         if out.get(mark) == Some(&b'-') || dispatch.on_write.is_empty() {
             return;
         }
-        for written in command.keys(args) {
+        for written in command.key_positions(args) {
             for (p, h) in dispatch.on_write.iter().filter(|(_, h)| h.wants(&name)) {
-                if let Err(e) = self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, Some(written)) {
+                let key = Some(written - 1);
+                if let Err(e) = self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, key) {
                     return fail(out, e, self.protocol);
                 }
             }
@@ -467,7 +468,7 @@ impl Session {
         event: HookEvent,
         name: &str,
         args: &[&[u8]],
-        key: Option<&[u8]>,
+        key: Option<usize>,
     ) -> Result<HookOutcome, Reply> {
         self.server.inner.hook_calls.fetch_add(1, Ordering::Relaxed);
         let call = HookCall {

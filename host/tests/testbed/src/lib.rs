@@ -181,7 +181,7 @@ fn tb_reply(ctx: &CommandContext) -> Result<PluginResponse, PluginError> {
 /// Before `ECHO`: traps on `boom`, spins on `spin`, refuses `no`.
 #[ferrite_plugin::hook(before_command, commands = ["ECHO"])]
 fn tripwire(ctx: &HookContext) -> HookResult {
-    match ctx.args().first().map(Vec::as_slice) {
+    match ctx.args().first() {
         Some(b"boom") => panic!("the tripwire went off"),
         Some(b"spin") => {
             spin(2);
