@@ -319,10 +319,8 @@ impl Host {
         if let Some(fuel) = limits.fuel {
             let _ = live.store.set_fuel(fuel);
         }
-        if let Some(timeout) = limits.timeout {
-            let tick = self.config().epoch_tick.as_nanos().max(1);
-            live.store
-                .set_epoch_deadline((timeout.as_nanos().div_ceil(tick) as u64).max(1));
+        if let Some(ticks) = plugin.deadline_ticks {
+            live.store.set_epoch_deadline(ticks);
         }
         let result = match live.func(plugin, index) {
             Ok(func) => run(&mut live.store, func),

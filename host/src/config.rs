@@ -8,11 +8,21 @@ use crate::manifest::Limits;
 /// The operator's settings for a [`Host`](crate::Host).
 ///
 /// The caps bound every plugin: a plugin's `[limits]` may lower them, never
-/// raise them. The defaults suit a server: 1 billion fuel, 5 s, 64 MiB of
-/// linear memory and 512 KiB of wasm stack per call, a pool of 256 instances.
+/// raise them. The defaults suit a server: 5 s, 64 MiB of linear memory and
+/// 512 KiB of wasm stack per call, a pool of 256 instances, and no fuel
+/// metering (the deadline bounds each call's CPU time too; see
+/// [`HostConfig::max_fuel`]).
 #[derive(Debug, Clone)]
 pub struct HostConfig {
-    /// Fuel per call (roughly, wasm instructions). `None` turns fuel metering off.
+    /// Fuel per call (roughly, wasm instructions): a deterministic CPU
+    /// budget, and then a plugin's `[limits] fuel` applies too. `None` (the
+    /// default) turns fuel metering off: a call is then bounded by its
+    /// wall-clock deadline alone, which bounds its CPU time as well, and the
+    /// compiled code carries one check per loop instead of two (fuel and the
+    /// deadline together cost about twice as much as the deadline alone on
+    /// tight loops; BENCHMARKS.md). `cargo ferrite-plugin test` and `call`
+    /// meter fuel with [`HostConfig::DEFAULT_FUEL`], so a plugin's tests
+    /// report the fuel they use and fail on its limit.
     pub max_fuel: Option<u64>,
     /// Wall-clock time per call, enforced by epoch interruption. `None` turns it off.
     pub max_timeout: Option<Duration>,
@@ -33,10 +43,25 @@ pub struct HostConfig {
     pub ferrite_version: semver::Version,
 }
 
+impl HostConfig {
+    /// The fuel cap of a host that meters fuel: a billion units, about a
+    /// second of computation.
+    pub const DEFAULT_FUEL: u64 = 1_000_000_000;
+
+    /// The defaults, with fuel metered ([`HostConfig::DEFAULT_FUEL`]): what
+    /// `cargo ferrite-plugin test` and `call` run plugins under.
+    pub fn metering_fuel() -> HostConfig {
+        HostConfig {
+            max_fuel: Some(Self::DEFAULT_FUEL),
+            ..HostConfig::default()
+        }
+    }
+}
+
 impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
-            max_fuel: Some(1_000_000_000),
+            max_fuel: None,
             max_timeout: Some(Duration::from_secs(5)),
             max_memory: 64 << 20,
             max_stack: 512 << 10,
@@ -96,12 +121,20 @@ mod tests {
             timeout_ms: Some(100),
         };
         let e = EffectiveLimits::new(&plugin, &host);
-        assert_eq!(e.fuel, Some(10));
+        assert_eq!(e.fuel, None, "the default host meters no fuel");
         assert_eq!(e.memory, 64 << 20);
         assert_eq!(e.timeout, Some(Duration::from_millis(100)));
 
         let unset = EffectiveLimits::new(&Limits::default(), &host);
-        assert_eq!(unset.fuel, host.max_fuel);
+        assert_eq!(unset.fuel, None, "fuel is off by default");
+        let metered = HostConfig::metering_fuel();
+        assert_eq!(
+            EffectiveLimits::new(&plugin, &metered).fuel,
+            Some(10),
+            "the plugin's fuel limit applies where fuel is metered"
+        );
+        let unset = EffectiveLimits::new(&Limits::default(), &metered);
+        assert_eq!(unset.fuel, Some(HostConfig::DEFAULT_FUEL));
         assert_eq!(unset.timeout, host.max_timeout);
 
         let off = HostConfig {

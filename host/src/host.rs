@@ -191,6 +191,10 @@ impl Host {
         let functions = plugin::functions(&inner.engine, &compiled, &surface)?;
         crate::dispatch::check_signatures(&functions, &surface.entries)?;
         let limits = EffectiveLimits::new(&manifest.limits, &inner.config);
+        let tick = inner.config.epoch_tick.as_nanos().max(1);
+        let deadline_ticks = limits
+            .timeout
+            .map(|t| (t.as_nanos().div_ceil(tick) as u64).max(1));
         let grants = Arc::new(Grants {
             plugin: manifest.plugin.name.clone(),
             keys: manifest.permissions.keys,
@@ -206,6 +210,7 @@ impl Host {
             component: compiled,
             pre,
             limits,
+            deadline_ticks,
             functions,
             grants,
             surface,

@@ -149,6 +149,8 @@ pub struct Plugin {
     pub(crate) component: Component,
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) limits: EffectiveLimits,
+    /// `limits.timeout` in epoch ticks, worked out once.
+    pub(crate) deadline_ticks: Option<u64>,
     pub(crate) functions: Vec<FunctionInfo>,
     /// Function index by either spelling of its name.
     pub(crate) by_name: FxHashMap<String, usize>,

@@ -92,6 +92,41 @@ fn an_endless_loop_times_out_when_fuel_is_off() {
 }
 
 #[test]
+fn the_default_metering_stops_every_hostile_function_with_a_typed_error() {
+    // `HostConfig::default()` meters no fuel: the deadline bounds CPU.
+    let host = Host::new(HostConfig {
+        cache_dir: common::config().cache_dir,
+        ..HostConfig::default()
+    })
+    .unwrap();
+    assert_eq!(host.config().max_fuel, None);
+    let mut manifest = common::testbed_manifest();
+    manifest.limits.timeout_ms = Some(50);
+    host.load(
+        &common::component("testbed"),
+        LoadOptions {
+            manifest: Some(manifest),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let spin = wave(&host, "testbed", "spin", &["1"]).unwrap_err();
+    assert!(matches!(spin, CallError::Timeout { .. }), "{spin:?}");
+    let hog = wave(&host, "testbed", "hog", &["1"]).unwrap_err();
+    assert!(matches!(hog, CallError::MemoryLimit { .. }), "{hog:?}");
+    let deep = wave(&host, "testbed", "recurse", &["18446744073709551615"]).unwrap_err();
+    assert!(matches!(deep, CallError::StackOverflow { .. }), "{deep:?}");
+    let trap = wave(&host, "testbed", "trap", &[]).unwrap_err();
+    assert!(matches!(trap, CallError::Trap { .. }), "{trap:?}");
+    assert_eq!(wave(&host, "testbed", "add", &["1", "1"]).unwrap(), "2");
+    assert_eq!(
+        host.call_wave("testbed", "add", &["1", "1"]).fuel_used,
+        None,
+        "no fuel is counted when none is metered"
+    );
+}
+
+#[test]
 fn a_memory_bomb_hits_the_memory_limit() {
     let host = loaded();
     let err = wave(&host, "testbed", "hog", &["1"]).unwrap_err();

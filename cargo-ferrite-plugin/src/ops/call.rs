@@ -129,7 +129,7 @@ pub fn call(loaded: &Loaded, spec: &CallSpec) -> Result<CallReport> {
     let host = Host::new(HostConfig {
         pool_size: 0,
         cache_dir: loaded.cache_dir.clone(),
-        ..HostConfig::default()
+        ..HostConfig::metering_fuel()
     })
     .context("failed to start the plugin host")?;
     let opts = LoadOptions {

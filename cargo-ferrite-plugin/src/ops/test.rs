@@ -58,7 +58,7 @@ pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
     let host = Host::new(HostConfig {
         pool_size: 0,
         cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
-        ..HostConfig::default()
+        ..HostConfig::metering_fuel()
     })
     .context("failed to start the plugin host")?;
     let mut total = Summary::default();

@@ -56,7 +56,7 @@ pub fn config() -> HostConfig {
     HostConfig {
         pool_size: 32,
         cache_dir: Some(target.join("host-test-cache")),
-        ..HostConfig::default()
+        ..HostConfig::metering_fuel()
     }
 }
 
