@@ -18,12 +18,14 @@
 #                           or on_key_write hook loaded, against SET without
 #                           (both on `run`)
 #
-# Environment: N (requests, default 300000), C (clients, default 50),
+# Environment: N (requests unpipelined, default 300000), NP (pipelined,
+# default 1000000), C (clients, default 50),
 # ROUNDS (default 3), THREADS (`run --threads`, default: half the cores),
 # PIPELINES (default "1 32").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-300000}
+NP=${NP:-1000000}
 C=${C:-50}
 ROUNDS=${ROUNDS:-3}
 PIPELINES=${PIPELINES:-"1 32"}
@@ -81,8 +83,9 @@ expect "$FERRITE_PORT" 1 BENCH.CHECK a@b.com
 expect "$FERRITE_PORT" 0 BENCH.CHECK a.b@c
 
 rps() { # port pipeline command...
-  local port=$1 pipeline=$2; shift 2
-  redis-benchmark -p "$port" -c "$C" -n "$N" -P "$pipeline" --csv "$@" | tail -1 | cut -d, -f2 | tr -d '"'
+  local port=$1 pipeline=$2 n=$N; shift 2
+  [ "$pipeline" -gt 1 ] && n=$NP
+  redis-benchmark -p "$port" -c "$C" -n "$n" -P "$pipeline" --csv "$@" | tail -1 | cut -d, -f2 | tr -d '"'
 }
 record() { # name server pipeline port command...
   local name=$1 server=$2 pipeline=$3 port=$4; shift 4
@@ -111,7 +114,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-echo "redis-benchmark -c $C -n $N, best of $ROUNDS rounds; requests per second"
+echo "redis-benchmark -c $C -n $N (-P 1) / $NP (-P 32), best of $ROUNDS rounds; requests per second"
 echo "(ferrite-plugin run | redis-server $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2); for hooks: with | without, both on run)"
 python3 - "$results" <<'PY'
 import sys, collections
