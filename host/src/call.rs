@@ -21,6 +21,9 @@ pub struct CallOptions {
     pub read_only: bool,
     /// Use this keyspace instead of the host's (e.g. a fresh one per test).
     pub keyspace: Option<Arc<dyn crate::Keyspace>>,
+    /// What `server.call` runs; without it, `server.call` fails with a
+    /// `host` error saying this host has no server commands.
+    pub commands: Option<Arc<dyn crate::ServerCommands>>,
 }
 
 /// What a call returned, with what it consumed and logged.

@@ -218,6 +218,9 @@ fn kv_error(e: KvError) -> types::Error {
     match e {
         KvError::InvalidArgument(m) => types::Error::InvalidArgument(m),
         KvError::Failed(m) => types::Error::Host(m),
+        KvError::WrongType => types::Error::InvalidArgument(KvError::WrongType.to_string()),
+        KvError::PermissionDenied(m) => types::Error::PermissionDenied(m),
+        KvError::Command(m) => types::Error::InvalidArgument(m),
     }
 }
 

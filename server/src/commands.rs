@@ -51,6 +51,101 @@ pub enum Cmd {
     Plugin,
     /// `PLUGIN.LIST`, `PLUGIN.INFO`, ...: `PLUGIN LIST`, ... in one word.
     PluginDot,
+    Type,
+    Rename,
+    Renamenx,
+    Unlink,
+    Setnx,
+    Setex,
+    Psetex,
+    Getset,
+    Getdel,
+    IncrByFloat,
+    Getrange,
+    Setrange,
+    Msetnx,
+    Expireat,
+    Pexpireat,
+    Randomkey,
+    Move,
+    Swapdb,
+    Hset,
+    Hsetnx,
+    Hget,
+    Hmget,
+    Hmset,
+    Hdel,
+    Hgetall,
+    Hkeys,
+    Hvals,
+    Hlen,
+    Hexists,
+    Hincrby,
+    Hincrbyfloat,
+    Hstrlen,
+    Hscan,
+    Lpush,
+    Rpush,
+    Lpushx,
+    Rpushx,
+    Lpop,
+    Rpop,
+    Lrange,
+    Llen,
+    Lindex,
+    Lset,
+    Lrem,
+    Ltrim,
+    Linsert,
+    Lpos,
+    Rpoplpush,
+    Lmove,
+    Sadd,
+    Srem,
+    Smembers,
+    Sismember,
+    Smismember,
+    Scard,
+    Sinter,
+    Sunion,
+    Sdiff,
+    Sinterstore,
+    Sunionstore,
+    Sdiffstore,
+    Spop,
+    Srandmember,
+    Smove,
+    Sscan,
+    Zadd,
+    Zrem,
+    Zscore,
+    Zmscore,
+    Zincrby,
+    Zcard,
+    Zcount,
+    Zrange,
+    Zrangebyscore,
+    Zrevrangebyscore,
+    Zrevrange,
+    Zrank,
+    Zrevrank,
+    Zremrangebyscore,
+    Zremrangebyrank,
+    Zpopmin,
+    Zpopmax,
+    Zscan,
+    Multi,
+    Exec,
+    Discard,
+    Watch,
+    Unwatch,
+    Subscribe,
+    Unsubscribe,
+    Psubscribe,
+    Punsubscribe,
+    Publish,
+    Pubsub,
+    Reset,
 }
 
 /// A command may modify the keyspace.
@@ -62,6 +157,10 @@ pub const READONLY: u32 = 1 << 1;
 pub const NO_HOOKS: u32 = 1 << 2;
 /// Constant time, as Redis marks it.
 pub const FAST: u32 = 1 << 3;
+/// A plugin may never run it through `server.call`: it reaches beyond the
+/// plugin's database or the calling session (pub/sub, transactions,
+/// connection state), or manages the server or its plugins.
+pub const NO_PLUGIN: u32 = 1 << 4;
 
 /// Where a command's keys are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +191,7 @@ pub struct Command {
     pub cmd: Cmd,
     /// Redis's arity: `n` exactly `n` words counting the name, `-n` at least `n`.
     pub arity: i32,
-    /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`].
+    /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`], [`NO_PLUGIN`].
     pub flags: u32,
     /// Where its keys are.
     pub keys: Keys,
@@ -112,6 +211,11 @@ impl Command {
     /// Whether it may modify the keyspace.
     pub fn is_write(&self) -> bool {
         self.flags & WRITE != 0
+    }
+
+    /// Whether a plugin may run it through `server.call`.
+    pub fn is_plugin_callable(&self) -> bool {
+        self.flags & NO_PLUGIN == 0
     }
 
     /// Whether hooks see it.
@@ -166,46 +270,150 @@ macro_rules! table {
 }
 
 table! {
+    // Strings.
     "GET" Get 2 READONLY | FAST, ONE;
     "SET" Set -3 WRITE, ONE;
+    "SETNX" Setnx 3 WRITE | FAST, ONE;
+    "SETEX" Setex 4 WRITE, ONE;
+    "PSETEX" Psetex 4 WRITE, ONE;
+    "GETSET" Getset 3 WRITE | FAST, ONE;
+    "GETDEL" Getdel 2 WRITE | FAST, ONE;
     "MGET" Mget -2 READONLY | FAST, ALL;
     "MSET" Mset -3 WRITE, range(1, -1, 2);
-    "DEL" Del -2 WRITE, ALL;
-    "EXISTS" Exists -2 READONLY | FAST, ALL;
+    "MSETNX" Msetnx -3 WRITE, range(1, -1, 2);
     "INCR" Incr 2 WRITE | FAST, ONE;
     "DECR" Decr 2 WRITE | FAST, ONE;
     "INCRBY" IncrBy 3 WRITE | FAST, ONE;
     "DECRBY" DecrBy 3 WRITE | FAST, ONE;
+    "INCRBYFLOAT" IncrByFloat 3 WRITE | FAST, ONE;
     "APPEND" Append 3 WRITE | FAST, ONE;
     "STRLEN" Strlen 2 READONLY | FAST, ONE;
+    "GETRANGE" Getrange 4 READONLY, ONE;
+    "SETRANGE" Setrange 4 WRITE, ONE;
+    // Keys of any type.
+    "DEL" Del -2 WRITE, ALL;
+    "UNLINK" Unlink -2 WRITE | FAST, ALL;
+    "EXISTS" Exists -2 READONLY | FAST, ALL;
+    "TYPE" Type 2 READONLY | FAST, ONE;
+    "RENAME" Rename 3 WRITE, range(1, 2, 1);
+    "RENAMENX" Renamenx 3 WRITE | FAST, range(1, 2, 1);
     "EXPIRE" Expire -3 WRITE | FAST, ONE;
     "PEXPIRE" Pexpire -3 WRITE | FAST, ONE;
+    "EXPIREAT" Expireat -3 WRITE | FAST, ONE;
+    "PEXPIREAT" Pexpireat -3 WRITE | FAST, ONE;
     "TTL" Ttl 2 READONLY | FAST, ONE;
     "PTTL" Pttl 2 READONLY | FAST, ONE;
     "PERSIST" Persist 2 WRITE | FAST, ONE;
     "KEYS" Keys 2 READONLY, Keys::None;
     "SCAN" Scan -2 READONLY, Keys::None;
+    "RANDOMKEY" Randomkey 1 READONLY, Keys::None;
     "DBSIZE" Dbsize 1 READONLY | FAST, Keys::None;
-    "FLUSHDB" Flushdb -1 WRITE, Keys::None;
-    "FLUSHALL" Flushall -1 WRITE, Keys::None;
-    "FCALL" Fcall -3 0, Keys::Numkeys;
-    "FCALL_RO" FcallRo -3 READONLY, Keys::Numkeys;
+    "MOVE" Move 3 WRITE | FAST | NO_PLUGIN, ONE;
+    "SWAPDB" Swapdb 3 WRITE | FAST | NO_PLUGIN, Keys::None;
+    "FLUSHDB" Flushdb -1 WRITE | NO_PLUGIN, Keys::None;
+    "FLUSHALL" Flushall -1 WRITE | NO_PLUGIN, Keys::None;
+    // Hashes.
+    "HSET" Hset -4 WRITE | FAST, ONE;
+    "HSETNX" Hsetnx 4 WRITE | FAST, ONE;
+    "HMSET" Hmset -4 WRITE | FAST, ONE;
+    "HGET" Hget 3 READONLY | FAST, ONE;
+    "HMGET" Hmget -3 READONLY | FAST, ONE;
+    "HDEL" Hdel -3 WRITE | FAST, ONE;
+    "HGETALL" Hgetall 2 READONLY, ONE;
+    "HKEYS" Hkeys 2 READONLY, ONE;
+    "HVALS" Hvals 2 READONLY, ONE;
+    "HLEN" Hlen 2 READONLY | FAST, ONE;
+    "HEXISTS" Hexists 3 READONLY | FAST, ONE;
+    "HINCRBY" Hincrby 4 WRITE | FAST, ONE;
+    "HINCRBYFLOAT" Hincrbyfloat 4 WRITE | FAST, ONE;
+    "HSTRLEN" Hstrlen 3 READONLY | FAST, ONE;
+    "HSCAN" Hscan -3 READONLY, ONE;
+    // Lists.
+    "LPUSH" Lpush -3 WRITE | FAST, ONE;
+    "RPUSH" Rpush -3 WRITE | FAST, ONE;
+    "LPUSHX" Lpushx -3 WRITE | FAST, ONE;
+    "RPUSHX" Rpushx -3 WRITE | FAST, ONE;
+    "LPOP" Lpop -2 WRITE | FAST, ONE;
+    "RPOP" Rpop -2 WRITE | FAST, ONE;
+    "LRANGE" Lrange 4 READONLY, ONE;
+    "LLEN" Llen 2 READONLY | FAST, ONE;
+    "LINDEX" Lindex 3 READONLY, ONE;
+    "LSET" Lset 4 WRITE, ONE;
+    "LREM" Lrem 4 WRITE, ONE;
+    "LTRIM" Ltrim 4 WRITE, ONE;
+    "LINSERT" Linsert 5 WRITE, ONE;
+    "LPOS" Lpos -3 READONLY, ONE;
+    "RPOPLPUSH" Rpoplpush 3 WRITE, range(1, 2, 1);
+    "LMOVE" Lmove 5 WRITE, range(1, 2, 1);
+    // Sets.
+    "SADD" Sadd -3 WRITE | FAST, ONE;
+    "SREM" Srem -3 WRITE | FAST, ONE;
+    "SMEMBERS" Smembers 2 READONLY, ONE;
+    "SISMEMBER" Sismember 3 READONLY | FAST, ONE;
+    "SMISMEMBER" Smismember -3 READONLY | FAST, ONE;
+    "SCARD" Scard 2 READONLY | FAST, ONE;
+    "SINTER" Sinter -2 READONLY, ALL;
+    "SUNION" Sunion -2 READONLY, ALL;
+    "SDIFF" Sdiff -2 READONLY, ALL;
+    "SINTERSTORE" Sinterstore -3 WRITE, ALL;
+    "SUNIONSTORE" Sunionstore -3 WRITE, ALL;
+    "SDIFFSTORE" Sdiffstore -3 WRITE, ALL;
+    "SPOP" Spop -2 WRITE | FAST, ONE;
+    "SRANDMEMBER" Srandmember -2 READONLY, ONE;
+    "SMOVE" Smove 4 WRITE | FAST, range(1, 2, 1);
+    "SSCAN" Sscan -3 READONLY, ONE;
+    // Sorted sets.
+    "ZADD" Zadd -4 WRITE | FAST, ONE;
+    "ZREM" Zrem -3 WRITE | FAST, ONE;
+    "ZSCORE" Zscore 3 READONLY | FAST, ONE;
+    "ZMSCORE" Zmscore -3 READONLY | FAST, ONE;
+    "ZINCRBY" Zincrby 4 WRITE | FAST, ONE;
+    "ZCARD" Zcard 2 READONLY | FAST, ONE;
+    "ZCOUNT" Zcount 4 READONLY | FAST, ONE;
+    "ZRANGE" Zrange -4 READONLY, ONE;
+    "ZRANGEBYSCORE" Zrangebyscore -4 READONLY, ONE;
+    "ZREVRANGEBYSCORE" Zrevrangebyscore -4 READONLY, ONE;
+    "ZREVRANGE" Zrevrange -4 READONLY, ONE;
+    "ZRANK" Zrank 3 READONLY | FAST, ONE;
+    "ZREVRANK" Zrevrank 3 READONLY | FAST, ONE;
+    "ZREMRANGEBYSCORE" Zremrangebyscore 4 WRITE, ONE;
+    "ZREMRANGEBYRANK" Zremrangebyrank 4 WRITE, ONE;
+    "ZPOPMIN" Zpopmin -2 WRITE | FAST, ONE;
+    "ZPOPMAX" Zpopmax -2 WRITE | FAST, ONE;
+    "ZSCAN" Zscan -3 READONLY, ONE;
+    // Transactions.
+    "MULTI" Multi 1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "EXEC" Exec 1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "DISCARD" Discard 1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "WATCH" Watch -2 NO_HOOKS | FAST | NO_PLUGIN, ALL;
+    "UNWATCH" Unwatch 1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    // Pub/sub.
+    "SUBSCRIBE" Subscribe -2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "UNSUBSCRIBE" Unsubscribe -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PSUBSCRIBE" Psubscribe -2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PUNSUBSCRIBE" Punsubscribe -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PUBLISH" Publish 3 FAST, Keys::None;
+    "PUBSUB" Pubsub -2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    // Functions and the server.
+    "FCALL" Fcall -3 NO_PLUGIN, Keys::Numkeys;
+    "FCALL_RO" FcallRo -3 READONLY | NO_PLUGIN, Keys::Numkeys;
     "PING" Ping -1 FAST, Keys::None;
     "ECHO" Echo 2 FAST, Keys::None;
-    "QUIT" Quit -1 NO_HOOKS | FAST, Keys::None;
-    "SELECT" Select 2 NO_HOOKS | FAST, Keys::None;
-    "HELLO" Hello -1 NO_HOOKS | FAST, Keys::None;
-    "CLIENT" Client -2 NO_HOOKS, Keys::None;
+    "QUIT" Quit -1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "RESET" Reset 1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "SELECT" Select 2 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "HELLO" Hello -1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
+    "CLIENT" Client -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "COMMAND" Command -1 NO_HOOKS, Keys::None;
-    "CONFIG" Config -2 NO_HOOKS, Keys::None;
+    "CONFIG" Config -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "INFO" Info -1 NO_HOOKS, Keys::None;
-    "FUNCTION" Function -2 NO_HOOKS, Keys::None;
-    "PLUGIN" Plugin -2 NO_HOOKS, Keys::None;
-    "PLUGIN.LIST" PluginDot -1 NO_HOOKS, Keys::None;
-    "PLUGIN.INFO" PluginDot -1 NO_HOOKS, Keys::None;
-    "PLUGIN.INSTALL" PluginDot -1 NO_HOOKS, Keys::None;
-    "PLUGIN.REMOVE" PluginDot -1 NO_HOOKS, Keys::None;
-    "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS, Keys::None;
+    "FUNCTION" Function -2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN" Plugin -2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.LIST" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.INFO" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.INSTALL" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.REMOVE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
 }
 
 /// The longest command name looked up without allocating.

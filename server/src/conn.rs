@@ -9,6 +9,11 @@
 //! a pipelined batch goes out in one write. A protocol error is answered and the
 //! connection closed, as Redis does; every other error is a reply and the
 //! connection stays.
+//!
+//! A batch of requests runs holding the server's transaction lock shared;
+//! an `EXEC` takes it exclusively, so a transaction runs alone. While it
+//! waits for requests, the connection also waits for messages published to
+//! the session's channels, and writes them as they come.
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,6 +41,20 @@ pub fn feed(session: &mut Session, buf: &mut BytesMut, out: &mut BytesMut) -> Fl
         max_args: session.max_args(),
     };
     let mut ranges = Vec::new();
+    let server = session.server().clone();
+    let exclusive = server.exclusive();
+    let mut shared = Some(exclusive.read().unwrap_or_else(|e| e.into_inner()));
+    let mut run = |session: &mut Session, args: &[&[u8]], out: &mut BytesMut| {
+        if session.runs_alone(args) {
+            shared = None;
+            let alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
+            session.execute(args, out);
+            drop(alone);
+            shared = Some(exclusive.read().unwrap_or_else(|e| e.into_inner()));
+        } else {
+            session.execute(args, out);
+        }
+    };
     let flow = loop {
         if buf.is_empty() {
             break Flow::More;
@@ -44,7 +63,7 @@ pub fn feed(session: &mut Session, buf: &mut BytesMut, out: &mut BytesMut) -> Fl
             match resp::parse_array(buf, caps, &mut ranges) {
                 Ok(Some(used)) => {
                     if !ranges.is_empty() {
-                        resp::with_args(buf, &ranges, |args| session.execute(args, out));
+                        resp::with_args(buf, &ranges, |args| run(session, args, out));
                     }
                     used
                 }
@@ -64,7 +83,7 @@ pub fn feed(session: &mut Session, buf: &mut BytesMut, out: &mut BytesMut) -> Fl
                 Ok(args) if args.is_empty() => {}
                 Ok(args) => {
                     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-                    session.execute(&args, out);
+                    run(session, &args, out);
                 }
                 Err(e) => break protocol_error(session, out, e),
             }
@@ -101,8 +120,19 @@ pub async fn serve(mut session: Session, mut stream: TcpStream) -> std::io::Resu
         if buf.capacity() - buf.len() < 4096 {
             buf.reserve(16 * 1024);
         }
-        if stream.read_buf(&mut buf).await? == 0 {
-            return Ok(());
+        tokio::select! {
+            read = stream.read_buf(&mut buf) => {
+                if read? == 0 {
+                    return Ok(());
+                }
+            }
+            Some(message) = session.messages().recv() => {
+                session.deliver(&message, &mut out);
+                while let Ok(more) = session.messages().try_recv() {
+                    session.deliver(&more, &mut out);
+                }
+                continue;
+            }
         }
         // Reclaim the space of consumed frames.
         if buf.is_empty() && buf.capacity() > 1 << 20 {

@@ -5,8 +5,13 @@
 //! `redis-benchmark` and any Redis client library can drive a plugin before
 //! a Ferrite server ever sees it:
 //!
-//! * the keyspace commands a client expects (`GET`, `SET`, `DEL`, `INCR`,
-//!   `EXPIRE`, `SCAN`, ...), on the same keyspace the plugins' `kv` API uses;
+//! * the data commands a client expects, as Redis 7 has them: strings,
+//!   hashes, lists, sets and sorted sets, and commands on keys of any type
+//!   (`GET`, `HSET`, `LPUSH`, `SADD`, `ZADD`, `DEL`, `EXPIRE`, `SCAN`, ...),
+//!   on the same keyspace the plugins' `kv` API uses, in 16 databases;
+//! * transactions (`MULTI`, `EXEC`, `WATCH`, ...) and pub/sub (`SUBSCRIBE`,
+//!   `PUBLISH`, ...);
+//! * `server.call` for plugins, on the calling session's database;
 //! * `FCALL` / `FCALL_RO`, and `FUNCTION LOAD | LIST | DELETE | FLUSH` with
 //!   WebAssembly components as the libraries;
 //! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD` (also spelled
@@ -26,13 +31,15 @@
 
 #![warn(missing_docs)]
 
+mod calls;
 pub mod commands;
 pub mod conn;
-pub mod keyspace;
 mod plugins;
+pub mod pubsub;
 pub mod reply;
 pub mod resp;
 mod server;
+pub mod types;
 pub mod value;
 
-pub use server::{Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session};
+pub use server::{DATABASES, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session};

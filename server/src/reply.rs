@@ -32,6 +32,11 @@ pub enum Reply {
     Array(Vec<Reply>),
     /// A map: RESP3 `%`; RESP2 a flat key, value, ... array.
     Map(Vec<(Reply, Reply)>),
+    /// A set: RESP3 `~`; RESP2 an array.
+    Set(Vec<Reply>),
+    /// A null array (`EXEC` of a transaction whose watched keys changed,
+    /// `LPOP key count` of a missing key): RESP3 `_`; RESP2 `*-1`.
+    NullArray,
 }
 
 impl Reply {
@@ -160,6 +165,32 @@ impl<'a> Out<'a> {
         header(self.buf, b'*', n);
     }
 
+    /// A null array: RESP3 `_`; RESP2 `*-1`.
+    pub fn null_array(&mut self) {
+        self.buf.put_slice(match self.protocol {
+            Protocol::Resp3 => b"_\r\n",
+            Protocol::Resp2 => b"*-1\r\n",
+        });
+    }
+
+    /// The header of a set of `n` items, which follow: RESP3 `~`; RESP2 an
+    /// array.
+    pub fn set(&mut self, n: usize) {
+        match self.protocol {
+            Protocol::Resp3 => header(self.buf, b'~', n),
+            Protocol::Resp2 => header(self.buf, b'*', n),
+        }
+    }
+
+    /// The header of an out-of-band message of `n` items (pub/sub), which
+    /// follow: RESP3 a push `>`; RESP2 an array.
+    pub fn push(&mut self, n: usize) {
+        match self.protocol {
+            Protocol::Resp3 => header(self.buf, b'>', n),
+            Protocol::Resp2 => header(self.buf, b'*', n),
+        }
+    }
+
     /// The header of a map of `n` pairs, which follow (key, value, ...): RESP3
     /// `%`; RESP2 an array of twice as many items.
     pub fn map(&mut self, n: usize) {
@@ -192,6 +223,13 @@ impl<'a> Out<'a> {
                     self.reply(v);
                 }
             }
+            Reply::Set(items) => {
+                self.set(items.len());
+                for item in items {
+                    self.reply(item);
+                }
+            }
+            Reply::NullArray => self.null_array(),
         }
     }
 

@@ -1,24 +1,29 @@
-//! The server: its plugins, its keyspace, and what each command does.
+//! The server: its plugins, its databases, and what each command does.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Instant;
 
 use bytes::BytesMut;
 use ferrite_plugin_host::entries::{CommandEntry, HookEntry, HookEvent};
 use ferrite_plugin_host::{
-    CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, LoadError, LoadOptions,
+    CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, Keyspace, LoadError, LoadOptions,
     MemoryKeyspace, Plugin, SystemClock,
 };
 use ferrite_plugin_registry::Source;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::commands::{self, Cmd, Command, Upper, wrong_arity};
-use crate::keyspace;
+use crate::pubsub::{Inbox, Message, Registry};
 use crate::reply::{Out, Protocol, Reply};
+use crate::types::{self, Ctx};
 use crate::value;
+
+/// How many databases there are (`SELECT 0` to `SELECT 15`), as Redis.
+pub const DATABASES: usize = 16;
 
 /// The version this server reports as `redis_version`.
 pub const REDIS_VERSION: &str = "7.2.0";
@@ -69,9 +74,18 @@ pub struct Server {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     host: Host,
-    keyspace: Arc<MemoryKeyspace>,
+    /// The databases; the host's own keyspace is database 0.
+    pub(crate) dbs: Vec<Arc<MemoryKeyspace>>,
+    /// What a plugin call from a session on each database gets: that
+    /// database as its keyspace and `server.call` on it, read-write and
+    /// read-only.
+    call_options: Vec<[CallOptions; 2]>,
+    /// Transactions: each batch of a connection's requests holds it shared,
+    /// `EXEC` exclusively, so a transaction runs alone.
+    exclusive: RwLock<()>,
+    pubsub: Mutex<Registry>,
     config: ServerConfig,
     /// What FCALL names, custom commands and hooks run, replaced whole
     /// whenever plugins change.
@@ -103,12 +117,33 @@ pub enum ServeError {
 impl Server {
     /// A server with a fresh in-memory keyspace.
     pub fn new(host: HostConfig, config: ServerConfig) -> Result<Server, ServeError> {
-        let keyspace = Arc::new(MemoryKeyspace::new());
-        let host = Host::with_keyspace(host, keyspace.clone(), Arc::new(SystemClock))?;
+        let dbs: Vec<Arc<MemoryKeyspace>> = (0..DATABASES)
+            .map(|_| Arc::new(MemoryKeyspace::new()))
+            .collect();
+        let host = Host::with_keyspace(host, dbs[0].clone(), Arc::new(SystemClock))?;
         Ok(Server {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
                 host,
-                keyspace,
+                call_options: dbs
+                    .iter()
+                    .enumerate()
+                    .map(|(db, keyspace)| {
+                        let keyspace: Arc<dyn Keyspace> = keyspace.clone();
+                        let commands =
+                            Arc::new(crate::calls::PluginCommands::new(weak.clone(), db));
+                        // The rest stays the default as fields are added.
+                        #[allow(clippy::needless_update)]
+                        [false, true].map(|read_only| CallOptions {
+                            read_only,
+                            keyspace: Some(keyspace.clone()),
+                            commands: Some(commands.clone()),
+                            ..CallOptions::default()
+                        })
+                    })
+                    .collect(),
+                dbs,
+                exclusive: RwLock::new(()),
+                pubsub: Mutex::new(Registry::default()),
                 config,
                 dispatch: RwLock::new(Arc::new(Dispatch::default())),
                 generation: AtomicU64::new(0),
@@ -127,9 +162,27 @@ impl Server {
         &self.inner.host
     }
 
-    /// The keyspace that both clients and plugins see.
+    /// Database 0: what clients see before `SELECT`, and the host's keyspace.
     pub fn keyspace(&self) -> &Arc<MemoryKeyspace> {
-        &self.inner.keyspace
+        &self.inner.dbs[0]
+    }
+
+    /// Database `index` (0 to 15).
+    pub fn db(&self, index: usize) -> Option<&Arc<MemoryKeyspace>> {
+        self.inner.dbs.get(index)
+    }
+
+    /// `server.call` on database `db`, as plugin calls from a session on
+    /// it get it.
+    #[cfg(test)]
+    pub(crate) fn plugin_commands(&self, db: usize) -> crate::calls::PluginCommands {
+        crate::calls::PluginCommands::new(Arc::downgrade(&self.inner), db)
+    }
+
+    /// Held shared while a batch of requests runs, exclusively while a
+    /// transaction does (see [`crate::conn::feed`]).
+    pub(crate) fn exclusive(&self) -> &RwLock<()> {
+        &self.inner.exclusive
     }
 
     /// The configuration.
@@ -249,6 +302,7 @@ impl Server {
 
     /// A new client session.
     pub fn session(&self) -> Session {
+        let (inbox, messages) = unbounded_channel();
         Session {
             server: self.clone(),
             protocol: Protocol::Resp2,
@@ -258,6 +312,13 @@ impl Server {
             dispatch: None,
             generation: 0,
             commands: 0,
+            db: 0,
+            multi: None,
+            watched: Vec::new(),
+            channels: BTreeSet::new(),
+            patterns: BTreeSet::new(),
+            inbox,
+            messages,
         }
     }
 
@@ -275,7 +336,7 @@ impl Server {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -293,6 +354,12 @@ struct Dispatch {
     before: Vec<(Arc<Plugin>, HookEntry)>,
     after: Vec<(Arc<Plugin>, HookEntry)>,
     on_write: Vec<(Arc<Plugin>, HookEntry)>,
+}
+
+impl Inner {
+    pub(crate) fn pubsub(&self) -> &Mutex<Registry> {
+        &self.pubsub
+    }
 }
 
 impl Dispatch {
@@ -344,6 +411,14 @@ fn frames_to_reply(frames: Vec<Frame>) -> Reply {
     }
 }
 
+/// A transaction being queued (after `MULTI`).
+#[derive(Default)]
+struct Multi {
+    queue: Vec<Vec<Vec<u8>>>,
+    /// A command was refused while queueing: `EXEC` discards them all.
+    failed: bool,
+}
+
 /// One client's connection state.
 pub struct Session {
     server: Server,
@@ -357,13 +432,47 @@ pub struct Session {
     generation: u64,
     /// Commands run since the last [`Session::flush_stats`].
     commands: u64,
+    /// The selected database.
+    db: usize,
+    multi: Option<Multi>,
+    /// `WATCH`ed keys: database, key, and the key's version then.
+    watched: Vec<(usize, Vec<u8>, Option<u64>)>,
+    channels: BTreeSet<Vec<u8>>,
+    patterns: BTreeSet<Vec<u8>>,
+    /// Where published messages for this session are sent, and where the
+    /// connection reads them.
+    inbox: Inbox,
+    messages: UnboundedReceiver<Message>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if !self.channels.is_empty() || !self.patterns.is_empty() {
+            let mut registry = lock(&self.server.inner.pubsub);
+            for c in &self.channels {
+                registry.unsubscribe(c, self.id);
+            }
+            for p in &self.patterns {
+                registry.punsubscribe(p, self.id);
+            }
+        }
+    }
 }
 
 fn text(arg: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(arg)
 }
 
+fn len_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 impl Session {
+    /// The server this session is a client of.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
     /// The protocol replies are encoded in.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -405,8 +514,270 @@ impl Session {
                 self.server.dispatch()
             }
         };
-        self.execute_with(&dispatch, args, out);
+        if !self.intercept(&dispatch, args, out) {
+            self.execute_with(&dispatch, args, out);
+        }
         self.dispatch = Some(dispatch);
+    }
+
+    /// Whether the next request, `args`, is the `EXEC` of a queued
+    /// transaction: the connection runs it holding the server exclusively.
+    pub fn runs_alone(&self, args: &[&[u8]]) -> bool {
+        self.multi.is_some() && args[0].eq_ignore_ascii_case(b"EXEC")
+    }
+
+    /// The messages published to this session's channels and patterns.
+    pub fn messages(&mut self) -> &mut UnboundedReceiver<Message> {
+        &mut self.messages
+    }
+
+    /// Writes a published message for this client.
+    pub fn deliver(&self, message: &Message, out: &mut BytesMut) {
+        message.write(&mut Out::new(out, self.protocol));
+    }
+
+    /// Whether the session subscribes to any channel or pattern.
+    fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Handles what a transaction being queued or RESP2's subscribed mode
+    /// does instead of running a command; whether it did.
+    fn intercept(&mut self, dispatch: &Dispatch, args: &[&[u8]], out: &mut BytesMut) -> bool {
+        if self.multi.is_none() && (self.protocol == Protocol::Resp3 || !self.subscribed()) {
+            return false;
+        }
+        let upper = Upper::new(args[0]);
+        let command = commands::lookup(&upper);
+        let custom = || {
+            std::str::from_utf8(upper.as_bytes())
+                .ok()
+                .and_then(|name| dispatch.commands.get(name))
+        };
+        let mut o = Out::new(out, self.protocol);
+        if let Some(multi) = &mut self.multi {
+            if let Some(
+                Cmd::Exec | Cmd::Discard | Cmd::Multi | Cmd::Watch | Cmd::Quit | Cmd::Reset,
+            ) = command.map(|c| c.cmd)
+            {
+                return false;
+            }
+            let error = match (command, custom()) {
+                (Some(c), _) if !c.accepts(args.len()) => Some(wrong_arity(c.name)),
+                (Some(_), _) => None,
+                (None, Some((_, c))) if !c.accepts(args.len()) => Some(wrong_arity(&c.name)),
+                (None, Some(_)) => None,
+                (None, None) => Some(unknown(args[0], &args[1..])),
+            };
+            match error {
+                Some(e) => {
+                    multi.failed = true;
+                    o.reply(&e);
+                }
+                None => {
+                    multi.queue.push(args.iter().map(|a| a.to_vec()).collect());
+                    o.simple("QUEUED");
+                }
+            }
+            return true;
+        }
+        match command.map(|c| c.cmd) {
+            Some(
+                Cmd::Subscribe
+                | Cmd::Unsubscribe
+                | Cmd::Psubscribe
+                | Cmd::Punsubscribe
+                | Cmd::Ping
+                | Cmd::Quit
+                | Cmd::Reset,
+            ) => false,
+            None if custom().is_none() => {
+                o.reply(&unknown(args[0], &args[1..]));
+                true
+            }
+            _ => {
+                o.err(format_args!(
+                    "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    text(upper.as_bytes()).to_ascii_lowercase()
+                ));
+                true
+            }
+        }
+    }
+
+    /// What a plugin call from this session runs with: its database, and
+    /// `server.call` on it.
+    fn call_options(&self, read_only: bool) -> &CallOptions {
+        &self.server.inner.call_options[self.db][usize::from(read_only)]
+    }
+
+    /// This session's database, and all of them.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            db: &self.server.inner.dbs[self.db],
+            dbs: &self.server.inner.dbs,
+        }
+    }
+
+    /// `EXEC`: runs the queued commands in order (with their hooks), unless
+    /// one was refused while queueing or a watched key changed.
+    fn exec(&mut self, dispatch: &Dispatch, buf: &mut BytesMut) {
+        let mut out = Out::new(buf, self.protocol);
+        let Some(multi) = self.multi.take() else {
+            return out.err("EXEC without MULTI");
+        };
+        let dbs = &self.server.inner.dbs;
+        let changed = self
+            .watched
+            .iter()
+            .any(|(db, key, version)| dbs[*db].version(key) != *version);
+        self.watched.clear();
+        if multi.failed {
+            return out.error("EXECABORT Transaction discarded because of previous errors.");
+        }
+        if changed {
+            return out.null_array();
+        }
+        out.array(multi.queue.len());
+        for args in &multi.queue {
+            let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+            self.execute_with(dispatch, &args, buf);
+        }
+    }
+
+    /// `WATCH key ...`.
+    fn watch(&mut self, keys: &[&[u8]]) -> Reply {
+        if self.multi.is_some() {
+            return Reply::err("WATCH inside MULTI is not allowed");
+        }
+        let db = &self.server.inner.dbs[self.db];
+        for key in keys {
+            if !self
+                .watched
+                .iter()
+                .any(|(d, k, _)| *d == self.db && k == key)
+            {
+                self.watched.push((self.db, key.to_vec(), db.version(key)));
+            }
+        }
+        Reply::Ok
+    }
+
+    /// `SUBSCRIBE` (`pattern` false) or `PSUBSCRIBE`.
+    fn subscribe(&mut self, names: &[&[u8]], pattern: bool, out: &mut Out<'_>) {
+        let mut registry = lock(&self.server.inner.pubsub);
+        for name in names {
+            let (set, kind) = if pattern {
+                (&mut self.patterns, "psubscribe")
+            } else {
+                (&mut self.channels, "subscribe")
+            };
+            if set.insert(name.to_vec()) {
+                if pattern {
+                    registry.psubscribe(name, self.id, &self.inbox);
+                } else {
+                    registry.subscribe(name, self.id, &self.inbox);
+                }
+            }
+            out.push(3);
+            out.bulk(kind.as_bytes());
+            out.bulk(name);
+            out.integer(len_i64(self.channels.len() + self.patterns.len()));
+        }
+    }
+
+    /// `UNSUBSCRIBE` (`pattern` false) or `PUNSUBSCRIBE`: the names given,
+    /// or all of them.
+    fn unsubscribe(&mut self, names: &[&[u8]], pattern: bool, out: &mut Out<'_>) {
+        let mut registry = lock(&self.server.inner.pubsub);
+        let kind: &[u8] = if pattern {
+            b"punsubscribe"
+        } else {
+            b"unsubscribe"
+        };
+        let set = if pattern {
+            &self.patterns
+        } else {
+            &self.channels
+        };
+        let names: Vec<Vec<u8>> = if names.is_empty() {
+            set.iter().cloned().collect()
+        } else {
+            names.iter().map(|n| n.to_vec()).collect()
+        };
+        if names.is_empty() {
+            out.push(3);
+            out.bulk(kind);
+            out.null();
+            out.integer(len_i64(self.channels.len() + self.patterns.len()));
+        }
+        for name in names {
+            let set = if pattern {
+                &mut self.patterns
+            } else {
+                &mut self.channels
+            };
+            if set.remove(&name) {
+                if pattern {
+                    registry.punsubscribe(&name, self.id);
+                } else {
+                    registry.unsubscribe(&name, self.id);
+                }
+            }
+            out.push(3);
+            out.bulk(kind);
+            out.bulk(&name);
+            out.integer(len_i64(self.channels.len() + self.patterns.len()));
+        }
+    }
+
+    /// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT`.
+    fn pubsub(&self, args: &[&[u8]]) -> Reply {
+        let registry = lock(&self.server.inner.pubsub);
+        let sub = text(args[0]).to_ascii_uppercase();
+        match (sub.as_str(), &args[1..]) {
+            ("CHANNELS", [] | [_]) => Reply::Array(
+                registry
+                    .channels(args.get(1).copied())
+                    .into_iter()
+                    .map(Reply::Bulk)
+                    .collect(),
+            ),
+            ("NUMSUB", channels) => Reply::Array(
+                channels
+                    .iter()
+                    .flat_map(|c| {
+                        [
+                            Reply::Bulk(c.to_vec()),
+                            Reply::Integer(len_i64(registry.numsub(c))),
+                        ]
+                    })
+                    .collect(),
+            ),
+            ("NUMPAT", []) => Reply::Integer(len_i64(registry.numpat())),
+            ("CHANNELS" | "NUMPAT", _) => Reply::err(format_args!(
+                "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+                text(args[0])
+            )),
+            _ => Reply::err(format_args!(
+                "unknown subcommand '{}'. Try PUBSUB HELP.",
+                text(args[0])
+            )),
+        }
+    }
+
+    /// `RESET`: the connection as new (no transaction, watches or
+    /// subscriptions; database 0; RESP2; no name).
+    fn reset(&mut self) {
+        self.multi = None;
+        self.watched.clear();
+        let mut discarded = BytesMut::new();
+        let mut none = Out::new(&mut discarded, self.protocol);
+        self.unsubscribe(&[], false, &mut none);
+        self.unsubscribe(&[], true, &mut none);
+        self.db = 0;
+        self.protocol = Protocol::Resp2;
+        self.name = None;
     }
 
     fn execute_with(&mut self, dispatch: &Dispatch, args: &[&[u8]], out: &mut BytesMut) {
@@ -477,11 +848,11 @@ impl Session {
             args,
             key,
         };
-        let report = self
-            .server
-            .inner
-            .host
-            .call_hook(plugin, hook, &call, &CallOptions::default());
+        let report =
+            self.server
+                .inner
+                .host
+                .call_hook(plugin, hook, &call, self.call_options(false));
         log_records(plugin.name(), &report.logs);
         report.result.map_err(|e| {
             Reply::err(format!(
@@ -501,7 +872,7 @@ impl Session {
             plugin,
             command,
             &args[1..],
-            &CallOptions::default(),
+            self.call_options(false),
         );
         log_records(plugin.name(), &report.logs);
         match report.result {
@@ -536,6 +907,14 @@ impl Session {
         match command.cmd {
             Cmd::Fcall => self.fcall(dispatch, rest, false, &mut out),
             Cmd::FcallRo => self.fcall(dispatch, rest, true, &mut out),
+            Cmd::Ping if self.protocol == Protocol::Resp2 && self.subscribed() => match rest {
+                [] | [_] => {
+                    out.array(2);
+                    out.bulk(b"pong");
+                    out.bulk(rest.first().copied().unwrap_or_default());
+                }
+                _ => out.reply(&wrong_arity(command.name)),
+            },
             Cmd::Ping => match rest {
                 [] => out.simple("PONG"),
                 [msg] => out.bulk(msg),
@@ -546,10 +925,47 @@ impl Session {
                 self.quit = true;
                 out.ok();
             }
-            Cmd::Select => match rest[0] {
-                b"0" => out.ok(),
-                _ => out.err("DB index is out of range"),
+            Cmd::Select => match types::generic::db_index(rest[0], DATABASES) {
+                Ok(db) => {
+                    self.db = db;
+                    out.ok();
+                }
+                Err(e) => out.reply(&e),
             },
+            Cmd::Multi if self.multi.is_some() => out.err("MULTI calls can not be nested"),
+            Cmd::Multi => {
+                self.multi = Some(Multi::default());
+                out.ok();
+            }
+            Cmd::Exec => self.exec(dispatch, buf),
+            Cmd::Discard => match self.multi.take() {
+                Some(_) => {
+                    self.watched.clear();
+                    out.ok();
+                }
+                None => out.err("DISCARD without MULTI"),
+            },
+            Cmd::Watch => {
+                let reply = self.watch(rest);
+                out.reply(&reply);
+            }
+            Cmd::Unwatch => {
+                self.watched.clear();
+                out.ok();
+            }
+            Cmd::Subscribe => self.subscribe(rest, false, &mut out),
+            Cmd::Psubscribe => self.subscribe(rest, true, &mut out),
+            Cmd::Unsubscribe => self.unsubscribe(rest, false, &mut out),
+            Cmd::Punsubscribe => self.unsubscribe(rest, true, &mut out),
+            Cmd::Publish => {
+                let n = lock(&self.server.inner.pubsub).publish(rest[0], rest[1]);
+                out.integer(len_i64(n));
+            }
+            Cmd::Pubsub => out.reply(&self.pubsub(rest)),
+            Cmd::Reset => {
+                self.reset();
+                Out::new(buf, self.protocol).simple("RESET");
+            }
             Cmd::Hello => {
                 let reply = self.hello(rest);
                 // In the protocol HELLO chose.
@@ -567,7 +983,7 @@ impl Session {
                 out.reply(&crate::plugins::plugin(&self.server, &sub));
             }
             cmd => {
-                let known = keyspace::execute(&self.server.inner.keyspace, cmd, rest, &mut out);
+                let known = types::execute(self.ctx(), cmd, rest, &mut out);
                 debug_assert!(known, "{cmd:?} has no implementation");
             }
         }
@@ -597,15 +1013,12 @@ impl Session {
                 text(args[0])
             ));
         };
-        let opts = CallOptions {
-            read_only,
-            keyspace: None,
-        };
+        let opts = self.call_options(read_only);
         let report = self
             .server
             .inner
             .host
-            .call_bytes_at(plugin, *index, &args[2..], &opts);
+            .call_bytes_at(plugin, *index, &args[2..], opts);
         log_records(plugin.name(), &report.logs);
         match report.result {
             Ok(result) => value::write(out, result),
@@ -713,9 +1126,13 @@ impl Session {
             ));
         }
         s.push_str("\r\n# Keyspace\r\n");
-        let keys = inner.keyspace.len();
-        if keys > 0 {
-            s.push_str(&format!("db0:keys={keys},expires=0,avg_ttl=0\r\n"));
+        for (i, db) in inner.dbs.iter().enumerate() {
+            let (keys, expires) = db.counts();
+            if keys > 0 {
+                s.push_str(&format!(
+                    "db{i}:keys={keys},expires={expires},avg_ttl=0\r\n"
+                ));
+            }
         }
         s
     }
@@ -728,7 +1145,7 @@ fn log_records(plugin: &str, logs: &[ferrite_plugin_host::LogRecord]) {
 }
 
 /// Redis's reply to an unknown command.
-fn unknown(name: &[u8], args: &[&[u8]]) -> Reply {
+pub(crate) fn unknown(name: &[u8], args: &[&[u8]]) -> Reply {
     let mut shown = String::new();
     for a in args.iter().take(3) {
         let t = text(a);
@@ -741,14 +1158,58 @@ fn unknown(name: &[u8], args: &[&[u8]]) -> Reply {
     ))
 }
 
-/// `COMMAND`: enough for `redis-cli` (which asks for `COMMAND DOCS` and
-/// tolerates an empty answer) and client libraries that ask for a count.
+/// `COMMAND [COUNT | LIST | INFO name ... | DOCS ...]`, from the command
+/// table: each command as `[name, arity, flags, first key, last key, step,
+/// ...]` (`COMMAND DOCS` is empty, which `redis-cli` accepts).
 fn command_reply(args: &[&[u8]]) -> Reply {
+    fn info(c: &Command) -> Reply {
+        let mut flags = Vec::new();
+        for (flag, name) in [
+            (commands::WRITE, "write"),
+            (commands::READONLY, "readonly"),
+            (commands::FAST, "fast"),
+        ] {
+            if c.flags & flag != 0 {
+                flags.push(Reply::Simple(name.into()));
+            }
+        }
+        let (first, last, step) = match c.keys {
+            commands::Keys::None => (0, 0, 0),
+            commands::Keys::Range { first, last, step } => (first as i64, last as i64, step as i64),
+            commands::Keys::Numkeys => {
+                flags.push(Reply::Simple("movablekeys".into()));
+                (0, 0, 0)
+            }
+        };
+        Reply::Array(vec![
+            Reply::text(c.name.to_ascii_lowercase()),
+            Reply::Integer(i64::from(c.arity)),
+            Reply::Set(flags),
+            Reply::Integer(first),
+            Reply::Integer(last),
+            Reply::Integer(step),
+            Reply::Set(Vec::new()),
+            Reply::Array(Vec::new()),
+            Reply::Array(Vec::new()),
+            Reply::Array(Vec::new()),
+        ])
+    }
     match args.first().map(|a| text(a).to_ascii_uppercase()) {
-        None => Reply::Array(Vec::new()),
-        Some(sub) if sub == "COUNT" => Reply::Integer(0),
-        Some(sub) if sub == "DOCS" || sub == "INFO" => Reply::Array(Vec::new()),
-        Some(sub) if sub == "LIST" => Reply::Array(Vec::new()),
+        None => Reply::Array(commands::TABLE.iter().map(info).collect()),
+        Some(sub) if sub == "COUNT" => Reply::Integer(len_i64(commands::TABLE.len())),
+        Some(sub) if sub == "INFO" => Reply::Array(
+            args[1..]
+                .iter()
+                .map(|name| commands::lookup(&Upper::new(name)).map_or(Reply::Null, info))
+                .collect(),
+        ),
+        Some(sub) if sub == "DOCS" => Reply::Array(Vec::new()),
+        Some(sub) if sub == "LIST" => Reply::Array(
+            commands::TABLE
+                .iter()
+                .map(|c| Reply::text(c.name.to_ascii_lowercase()))
+                .collect(),
+        ),
         Some(sub) => Reply::err(format!(
             "unknown subcommand or wrong number of arguments for 'COMMAND|{sub}'"
         )),
@@ -758,7 +1219,7 @@ fn command_reply(args: &[&[u8]]) -> Reply {
 /// `CONFIG GET`: the read-only settings tools ask for (`redis-benchmark`
 /// reads `save` and `appendonly` at start): nothing is persisted.
 fn config(args: &[&[u8]]) -> Reply {
-    const SETTINGS: &[(&str, &str)] = &[("appendonly", "no"), ("databases", "1"), ("save", "")];
+    const SETTINGS: &[(&str, &str)] = &[("appendonly", "no"), ("databases", "16"), ("save", "")];
     match args.first().map(|a| text(a).to_ascii_uppercase()) {
         Some(sub) if sub == "GET" => Reply::Map(
             SETTINGS
@@ -766,7 +1227,7 @@ fn config(args: &[&[u8]]) -> Reply {
                 .filter(|(name, _)| {
                     args[1..]
                         .iter()
-                        .any(|p| keyspace::glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
+                        .any(|p| types::glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
                 })
                 .map(|(name, value)| (Reply::text(*name), Reply::text(*value)))
                 .collect(),

@@ -797,3 +797,429 @@ fn loading_a_loaded_plugin_again_needs_replace() {
         .load(&component("key_guard"), Origin::Loaded, true)
         .unwrap();
 }
+
+#[test]
+fn data_types_over_tcp_in_both_protocols() {
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let mut con = connect(addr);
+    let added: i64 = redis::cmd("HSET")
+        .arg("user:1")
+        .arg("name")
+        .arg("ada")
+        .arg("age")
+        .arg("36")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(added, 2);
+    let all: HashMap<String, String> = redis::cmd("HGETALL").arg("user:1").query(&mut con).unwrap();
+    assert_eq!(all["name"], "ada");
+    let _: () = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("a")
+        .arg("b")
+        .query(&mut con)
+        .unwrap();
+    let items: Vec<String> = redis::cmd("LRANGE")
+        .arg("q")
+        .arg(0)
+        .arg(-1)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(items, ["a", "b"]);
+    let _: () = redis::cmd("SADD")
+        .arg("s")
+        .arg("x")
+        .arg("y")
+        .query(&mut con)
+        .unwrap();
+    let members: Vec<String> = redis::cmd("SMEMBERS").arg("s").query(&mut con).unwrap();
+    assert_eq!(members, ["x", "y"]);
+    let _: () = redis::cmd("ZADD")
+        .arg("board")
+        .arg(1.5)
+        .arg("ann")
+        .arg(3)
+        .arg("bob")
+        .query(&mut con)
+        .unwrap();
+    let ranked: Vec<(String, f64)> = redis::cmd("ZRANGE")
+        .arg("board")
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(ranked, [("ann".to_string(), 1.5), ("bob".to_string(), 3.0)]);
+    let t: String = redis::cmd("TYPE").arg("board").query(&mut con).unwrap();
+    assert_eq!(t, "zset");
+    assert_eq!(
+        error_text(redis::cmd("GET").arg("board").query::<String>(&mut con)),
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    );
+
+    // COMMAND reads the table.
+    let count: i64 = redis::cmd("COMMAND").arg("COUNT").query(&mut con).unwrap();
+    assert!(count > 100, "{count}");
+    let info: Vec<Value> = redis::cmd("COMMAND")
+        .arg("INFO")
+        .arg("hset")
+        .arg("no.such")
+        .query(&mut con)
+        .unwrap();
+    let Value::Array(hset) = &info[0] else {
+        panic!("{info:?}");
+    };
+    assert_eq!(hset[1], Value::Int(-4));
+    assert_eq!(
+        (&hset[3], &hset[4], &hset[5]),
+        (&Value::Int(1), &Value::Int(1), &Value::Int(1))
+    );
+    assert_eq!(info[1], Value::Nil);
+
+    let mut con3 = connect3(addr);
+    let score: Value = redis::cmd("ZSCORE")
+        .arg("board")
+        .arg("ann")
+        .query(&mut con3)
+        .unwrap();
+    assert_eq!(score, Value::Double(1.5));
+    let set: Value = redis::cmd("SMEMBERS").arg("s").query(&mut con3).unwrap();
+    assert!(
+        matches!(set, Value::Set(ref items) if items.len() == 2),
+        "{set:?}"
+    );
+    let map: Value = redis::cmd("HGETALL")
+        .arg("user:1")
+        .query(&mut con3)
+        .unwrap();
+    assert!(
+        matches!(map, Value::Map(ref pairs) if pairs.len() == 2),
+        "{map:?}"
+    );
+}
+
+#[test]
+fn databases_are_per_connection_and_plugins_use_the_sessions() {
+    let (server, addr) = start(ServerConfig::default(), &["testbed"]);
+    let mut one = connect(addr);
+    let mut zero = connect(addr);
+    let _: () = redis::cmd("SELECT").arg(1).query(&mut one).unwrap();
+    let n: i64 = fcall(&mut one, "incr", &[b"hits"], &[]).unwrap();
+    assert_eq!(n, 1);
+    let here: Option<String> = redis::cmd("GET").arg("hits").query(&mut one).unwrap();
+    assert_eq!(here.as_deref(), Some("1"));
+    let there: Option<String> = redis::cmd("GET").arg("hits").query(&mut zero).unwrap();
+    assert_eq!(there, None);
+    assert_eq!(server.db(1).unwrap().len(), 1);
+    assert!(server.keyspace().is_empty());
+    assert_eq!(
+        error_text(redis::cmd("SELECT").arg(16).query::<()>(&mut one)),
+        "ERR DB index is out of range"
+    );
+    let info: String = redis::cmd("INFO").query(&mut zero).unwrap();
+    assert!(info.contains("db1:keys=1,expires=0"), "{info}");
+    let _: () = redis::cmd("FLUSHDB").query(&mut zero).unwrap();
+    assert_eq!(
+        server.db(1).unwrap().len(),
+        1,
+        "FLUSHDB is the session's database"
+    );
+    let _: () = redis::cmd("FLUSHALL").query(&mut zero).unwrap();
+    assert!(server.db(1).unwrap().is_empty());
+}
+
+#[test]
+fn transactions_queue_run_in_order_and_respect_watch() {
+    let (_server, addr) = start(ServerConfig::default(), &["testbed"]);
+    let mut con = connect(addr);
+    let mut other = connect(addr);
+    let (a, b, c): (i64, i64, Option<String>) = redis::pipe()
+        .atomic()
+        .cmd("INCR")
+        .arg("n")
+        .cmd("INCRBY")
+        .arg("n")
+        .arg(10)
+        .cmd("GET")
+        .arg("missing")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!((a, b, c), (1, 11, None));
+    // FCALL runs inside EXEC.
+    let (n,): (i64,) = redis::pipe()
+        .atomic()
+        .cmd("FCALL")
+        .arg("incr")
+        .arg(1)
+        .arg("n")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 12);
+
+    // A queueing error discards the whole transaction.
+    let _: () = redis::cmd("MULTI").query(&mut con).unwrap();
+    let queued: String = redis::cmd("INCR").arg("n").query(&mut con).unwrap();
+    assert_eq!(queued, "QUEUED");
+    assert!(redis::cmd("NO.SUCH").query::<()>(&mut con).is_err());
+    assert_eq!(
+        error_text(redis::cmd("EXEC").query::<()>(&mut con)),
+        "EXECABORT Transaction discarded because of previous errors."
+    );
+    let n: i64 = redis::cmd("GET").arg("n").query(&mut con).unwrap();
+    assert_eq!(n, 12);
+
+    // A watched key written by another client: EXEC answers null.
+    let _: () = redis::cmd("WATCH").arg("n").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("n")
+        .arg(100)
+        .query(&mut other)
+        .unwrap();
+    let _: () = redis::cmd("MULTI").query(&mut con).unwrap();
+    let _: String = redis::cmd("INCR").arg("n").query(&mut con).unwrap();
+    let result: Value = redis::cmd("EXEC").query(&mut con).unwrap();
+    assert_eq!(result, Value::Nil);
+    let n: i64 = redis::cmd("GET").arg("n").query(&mut con).unwrap();
+    assert_eq!(n, 100);
+    // Unchanged, it runs.
+    let _: () = redis::cmd("WATCH").arg("n").query(&mut con).unwrap();
+    let (n,): (i64,) = redis::pipe()
+        .atomic()
+        .cmd("INCR")
+        .arg("n")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 101);
+    assert_eq!(
+        error_text(redis::cmd("EXEC").query::<()>(&mut con)),
+        "ERR EXEC without MULTI"
+    );
+}
+
+#[test]
+fn transactions_are_isolated_from_other_clients() {
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut con = connect(addr);
+                for _ in 0..200 {
+                    // Two INCRs in one transaction: nobody sees an odd count.
+                    let (a, b): (i64, i64) = redis::pipe()
+                        .atomic()
+                        .cmd("INCR")
+                        .arg("even")
+                        .cmd("INCR")
+                        .arg("even")
+                        .query(&mut con)
+                        .unwrap();
+                    assert_eq!(b, a + 1);
+                    assert_eq!(b % 2, 0);
+                }
+            })
+        })
+        .collect();
+    let mut reader = connect(addr);
+    for _ in 0..200 {
+        let n: Option<i64> = redis::cmd("GET").arg("even").query(&mut reader).unwrap();
+        assert_eq!(n.unwrap_or(0) % 2, 0);
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    let n: i64 = redis::cmd("GET").arg("even").query(&mut reader).unwrap();
+    assert_eq!(n, 1600);
+}
+
+#[test]
+fn pubsub_delivers_to_waiting_subscribers() {
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let mut sub_con = connect(addr);
+    let mut publisher = connect(addr);
+    let mut sub = sub_con.as_pubsub();
+    sub.subscribe("news").unwrap();
+    sub.psubscribe("sport.*").unwrap();
+    sub.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let n: i64 = redis::cmd("PUBLISH")
+        .arg("news")
+        .arg("hello")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(n, 1);
+    let msg = sub.get_message().unwrap();
+    assert_eq!(msg.get_channel_name(), "news");
+    assert_eq!(msg.get_payload::<String>().unwrap(), "hello");
+    let n: i64 = redis::cmd("PUBLISH")
+        .arg("sport.tennis")
+        .arg("ace")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(n, 1);
+    let msg = sub.get_message().unwrap();
+    assert_eq!(msg.get_channel_name(), "sport.tennis");
+    assert_eq!(msg.get_pattern::<String>().unwrap(), "sport.*");
+    let numsub: Vec<Value> = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg("news")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(numsub[1], Value::Int(1));
+    let channels: Vec<String> = redis::cmd("PUBSUB")
+        .arg("CHANNELS")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(channels, ["news"]);
+    drop(sub);
+    drop(sub_con);
+    // A closed subscriber no longer counts.
+    for _ in 0..100 {
+        let n: i64 = redis::cmd("PUBLISH")
+            .arg("news")
+            .arg("x")
+            .query(&mut publisher)
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let numpat: i64 = redis::cmd("PUBSUB")
+        .arg("NUMPAT")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(numpat, 0);
+
+    // RESP2's subscribed mode refuses other commands; RESP3 pushes.
+    let (reply, _) = raw(addr, b"SUBSCRIBE c\r\nGET k\r\nPING\r\n");
+    assert!(reply.contains("Can't execute 'get'"), "{reply}");
+    assert!(reply.ends_with("*2\r\n$4\r\npong\r\n$0\r\n\r\n"), "{reply}");
+    let (reply, _) = raw(addr, b"HELLO 3\r\nSUBSCRIBE c\r\nGET k\r\n");
+    assert!(
+        reply.contains(">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"),
+        "{reply}"
+    );
+    assert!(reply.ends_with("_\r\n"), "{reply}");
+}
+
+/// Whether python3 with the `redis` package is here; CI must have it.
+fn redis_py_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import redis"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("python3 with redis-py is not installed: .ci/run installs it (pip install redis)");
+    }
+    if !found {
+        eprintln!("skipped: python3 with redis-py is not installed (pip install redis)");
+    }
+    found
+}
+
+#[test]
+fn redis_py_pipelines_and_pubsub_work() {
+    if !redis_py_available() {
+        return;
+    }
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let script = r#"
+import sys, redis
+r = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), decode_responses=True)
+p = r.pipeline()  # a MULTI/EXEC transaction
+p.hset("h", mapping={"a": "1", "b": "2"}).hincrby("h", "a", 5).lpush("l", "x", "y").zadd("z", {"m": 2.5})
+p.setnx("k", "v").rename("k", "k2").type("k2").hgetall("h").zrange("z", 0, -1, withscores=True)
+assert p.execute() == [2, 6, 2, 1, True, True, "string", {"a": "6", "b": "2"}, [("m", 2.5)]], "pipeline"
+with r.pipeline() as p:
+    p.watch("k2")
+    r.set("k2", "changed")
+    p.multi()
+    p.get("k2")
+    try:
+        p.execute()
+        raise SystemExit("EXEC ran although a watched key changed")
+    except redis.WatchError:
+        pass
+ps = r.pubsub()
+ps.subscribe("ch")
+assert ps.get_message(timeout=5)["type"] == "subscribe"
+assert r.publish("ch", "hi") == 1
+m = ps.get_message(timeout=5)
+assert m["type"] == "message" and m["data"] == "hi", m
+r3 = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), decode_responses=True, protocol=3)
+assert r3.zscore("z", "m") == 2.5
+print("ok")
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &addr.port().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether `redis-cli` is here; CI must have it.
+fn redis_cli_available() -> bool {
+    let found = std::process::Command::new("redis-cli")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("redis-cli is not installed: .ci/run installs redis-tools");
+    }
+    if !found {
+        eprintln!("skipped: redis-cli is not installed (apt-get install redis-tools)");
+    }
+    found
+}
+
+#[test]
+fn redis_cli_drives_the_data_types() {
+    if !redis_cli_available() {
+        return;
+    }
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &addr.port().to_string()])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(cli(&["HSET", "h", "f", "v"]), "1");
+    assert_eq!(cli(&["HGET", "h", "f"]), "v");
+    assert_eq!(cli(&["LPUSH", "l", "a", "b"]), "2");
+    assert_eq!(cli(&["LRANGE", "l", "0", "-1"]), "b\na");
+    assert_eq!(cli(&["SADD", "s", "m"]), "1");
+    assert_eq!(cli(&["ZADD", "z", "1", "m"]), "1");
+    assert_eq!(cli(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]), "m\n1");
+    assert_eq!(cli(&["TYPE", "s"]), "set");
+    assert_eq!(cli(&["-n", "2", "SET", "k", "v"]), "OK");
+    assert_eq!(cli(&["-n", "2", "DBSIZE"]), "1");
+    assert_eq!(cli(&["DBSIZE"]), "4");
+}
+
+#[test]
+fn hooks_and_custom_commands_run_inside_exec_on_the_sessions_database() {
+    let (_server, addr) = start(ServerConfig::default(), &["key_guard"]);
+    // before_command refuses inside the transaction; the rest runs; the
+    // hooks counted two writes of `a`, in database 5.
+    let (reply, _) = raw(
+        addr,
+        b"SELECT 5\r\nMULTI\r\nSET a 1\r\nSET locked:x 2\r\nSET a 3\r\nGK.STATS a\r\nEXEC\r\n",
+    );
+    let exec = reply.split("+QUEUED\r\n").last().unwrap();
+    assert!(exec.starts_with("*4\r\n+OK\r\n-DENIED"), "{reply}");
+    assert!(exec.ends_with("+OK\r\n*2\r\n:2\r\n:0\r\n"), "{reply}");
+    let mut con = connect(addr);
+    let _: () = redis::cmd("SELECT").arg(5).query(&mut con).unwrap();
+    let writes: i64 = fcall(&mut con, "writes", &[b"a"], &[]).unwrap();
+    assert_eq!(writes, 2);
+    let mut zero = connect(addr);
+    let writes: i64 = fcall(&mut zero, "writes", &[b"a"], &[]).unwrap();
+    assert_eq!(writes, 0, "database 0 saw none of it");
+}
