@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Two builds of `cargo ferrite-plugin run` against each other: both serve
+# benches/fcall/plugins/check at once, and redis-benchmark drives GET, SET
+# and FCALL check_email against each in turn, ROUNDS times. For a change to
+# the request path, build the CLI before it in a worktree, e.g.
+#
+#   git worktree add /tmp/before HEAD~1
+#   (cd /tmp/before && CARGO_TARGET_DIR=/tmp/before-target cargo build --release -p cargo-ferrite-plugin)
+#   cargo build --release -p cargo-ferrite-plugin
+#   bash benches/fcall/ab.sh /tmp/before-target/release/cargo-ferrite-plugin target/release/cargo-ferrite-plugin
+#
+# Environment: ROUNDS (default 3), NP (requests, default 1000000), P
+# (pipeline, default 32), C (clients, default 50).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+a=${1:?usage: ab.sh CLI_BEFORE CLI_AFTER}
+b=${2:?usage: ab.sh CLI_BEFORE CLI_AFTER}
+ROUNDS=${ROUNDS:-3}
+NP=${NP:-1000000}
+P=${P:-32}
+C=${C:-50}
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+"$a" ferrite-plugin run --release -q --port 16391 --plugin benches/fcall/plugins/check >/dev/null &
+pids+=($!)
+"$b" ferrite-plugin run --release -q --port 16392 --plugin benches/fcall/plugins/check >/dev/null &
+pids+=($!)
+for port in 16391 16392; do
+  for _ in $(seq 1 600); do
+    redis-cli -p "$port" PING >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  redis-cli -p "$port" SET bench:key value >/dev/null
+done
+results=$(mktemp)
+for round in $(seq 1 "$ROUNDS"); do
+  for cmd in "GET bench:key" "SET bench:key value" "FCALL check_email 0 a@b.com"; do
+    for port in 16391 16392; do
+      # shellcheck disable=SC2086
+      rps=$(redis-benchmark -p "$port" -c "$C" -n "$NP" -P "$P" --csv $cmd | tail -1 | cut -d, -f2 | tr -d '"')
+      echo "$port ${cmd%% *} $rps" >>"$results"
+    done
+  done
+done
+echo "redis-benchmark -c $C -n $NP -P $P, best of $ROUNDS; requests per second (before | after)"
+python3 - "$results" <<'PY'
+import sys, collections
+best = collections.defaultdict(float)
+for line in open(sys.argv[1]):
+    port, cmd, rps = line.split()
+    best[(cmd, port)] = max(best[(cmd, port)], float(rps))
+for cmd in ["GET", "SET", "FCALL"]:
+    a, b = best[(cmd, "16391")], best[(cmd, "16392")]
+    print(f"  {cmd:6} {a:>12,.0f} | {b:>12,.0f}  after/before {b / a:.2f}x")
+PY
+rm -f "$results"
