@@ -60,6 +60,7 @@ pub enum Cmd {
     Psetex,
     Getset,
     Getdel,
+    Getex,
     IncrByFloat,
     Getrange,
     Setrange,
@@ -278,6 +279,7 @@ table! {
     "PSETEX" Psetex 4 WRITE, ONE;
     "GETSET" Getset 3 WRITE | FAST, ONE;
     "GETDEL" Getdel 2 WRITE | FAST, ONE;
+    "GETEX" Getex -2 WRITE | FAST, ONE;
     "MGET" Mget -2 READONLY | FAST, ALL;
     "MSET" Mset -3 WRITE, range(1, -1, 2);
     "MSETNX" Msetnx -3 WRITE, range(1, -1, 2);

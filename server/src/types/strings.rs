@@ -1,5 +1,5 @@
 //! String commands: `GET`, `SET`, `MGET`, `MSET`, `MSETNX`, `SETNX`,
-//! `SETEX`, `PSETEX`, `GETSET`, `GETDEL`, `INCR`, `INCRBY`, `DECR`,
+//! `SETEX`, `PSETEX`, `GETSET`, `GETDEL`, `GETEX`, `INCR`, `INCRBY`, `DECR`,
 //! `DECRBY`, `INCRBYFLOAT`, `APPEND`, `STRLEN`, `GETRANGE`, `SETRANGE`.
 
 use ferrite_plugin_host::MemoryKeyspace;
@@ -38,6 +38,7 @@ pub(super) fn execute(ks: &MemoryKeyspace, cmd: Cmd, args: &[&[u8]], out: &mut O
         Cmd::Psetex => set_ex(ks, args, 1, "psetex"),
         Cmd::Getset => get_set(ks, args),
         Cmd::Getdel => get_del(ks, args[0]),
+        Cmd::Getex => get_ex(ks, args),
         Cmd::Mset if !args.len().is_multiple_of(2) => Err(wrong_arity("MSET")),
         Cmd::Mset => mset(ks, args),
         Cmd::Msetnx if !args.len().is_multiple_of(2) => Err(wrong_arity("MSETNX")),
@@ -213,6 +214,50 @@ fn get_del(ks: &MemoryKeyspace, key: &[u8]) -> Result {
         Some((Value::String(s), _)) => Reply::Bulk(s),
         _ => Reply::Null,
     })
+}
+
+/// `GETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST]`: the value, and the
+/// key's expiry set or cleared.
+fn get_ex(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
+    // `None`: leave the expiry; `Some(None)`: PERSIST; `Some(Some(i, ..))`:
+    // the time at argument `i`.
+    let change = match &args[1..] {
+        [] => None,
+        [opt] if opt.eq_ignore_ascii_case(b"PERSIST") => Some(None),
+        [opt, _] => match set_expiry_kind(opt) {
+            Some((unit, abs)) => Some(Some((2, unit, abs))),
+            None => return Err(syntax_error()),
+        },
+        _ => return Err(syntax_error()),
+    };
+    let deadline = match change {
+        Some(Some((at, unit, abs))) => {
+            let amount = integer(args[at])?;
+            if amount <= 0 {
+                return Err(invalid_expire("getex"));
+            }
+            Some(deadline(amount, unit, abs).map_err(|()| invalid_expire("getex"))?)
+        }
+        _ => None,
+    };
+    let key = args[0];
+    let mut db = ks.lock_db();
+    let Some(value) = string(&mut db, key)?.cloned() else {
+        return Ok(Reply::Null);
+    };
+    match (change, deadline) {
+        (_, Some(Deadline::Past)) => {
+            db.remove(key);
+        }
+        (_, Some(Deadline::At(t))) => {
+            db.set_expires(key, Some(t));
+        }
+        (Some(None), _) => {
+            db.set_expires(key, None);
+        }
+        _ => {}
+    }
+    Ok(Reply::Bulk(value))
 }
 
 fn mset(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {

@@ -717,6 +717,7 @@ fn every_command_refuses_a_key_of_another_type() {
         &["SETRANGE", "0", "x"],
         &["GETSET", "x"],
         &["GETDEL"],
+        &["GETEX"],
         &["SET", "x", "GET"],
     ];
     let hash_commands: &[&[&str]] = &[
@@ -1030,6 +1031,24 @@ fn generic_commands_and_databases() {
         err("ERR invalid expire time in 'setex' command")
     );
     assert_eq!(run(&ks, &["GETDEL", "c"]), bulk("1"));
+    assert_eq!(run(&ks, &["SET", "g", "v"]), Reply::Ok);
+    assert_eq!(run(&ks, &["GETEX", "g", "EX", "100"]), bulk("v"));
+    assert!(matches!(run(&ks, &["TTL", "g"]), Reply::Integer(99 | 100)));
+    assert_eq!(run(&ks, &["GETEX", "g", "PERSIST"]), bulk("v"));
+    assert_eq!(run(&ks, &["TTL", "g"]), int(-1));
+    assert_eq!(run(&ks, &["GETEX", "g"]), bulk("v"));
+    assert_eq!(run(&ks, &["GETEX", "g", "EX"]), err("ERR syntax error"));
+    assert_eq!(
+        run(&ks, &["GETEX", "g", "KEEPTTL"]),
+        err("ERR syntax error")
+    );
+    assert_eq!(
+        run(&ks, &["GETEX", "g", "PX", "0"]),
+        err("ERR invalid expire time in 'getex' command")
+    );
+    assert_eq!(run(&ks, &["GETEX", "absent", "EX", "5"]), Reply::Null);
+    assert_eq!(run(&ks, &["GETEX", "g", "EXAT", "1"]), bulk("v"));
+    assert_eq!(run(&ks, &["EXISTS", "g"]), int(0));
     assert_eq!(run(&ks, &["INCRBYFLOAT", "f", "0.5"]), bulk("0.5"));
     assert_eq!(run(&ks, &["SETRANGE", "r", "2", "ab"]), int(4));
     assert_eq!(run(&ks, &["GET", "r"]), Reply::Bulk(b"\0\0ab".to_vec()));
