@@ -416,6 +416,8 @@ table! {
     "PLUGIN.INSTALL" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.REMOVE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.ENABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.DISABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
 }
 
 /// The longest command name looked up without allocating.

@@ -107,8 +107,8 @@ fn functions(p: &Plugin, detail: bool) -> Reply {
     )
 }
 
-/// `PLUGIN LIST | INFO name | INSTALL name[@req] | REMOVE name | RELOAD name`
-/// (also spelled `PLUGIN.LIST`, ...).
+/// `PLUGIN LIST | INFO name | INSTALL name[@req] | REMOVE name | RELOAD name
+/// | ENABLE name | DISABLE name` (also spelled `PLUGIN.LIST`, ...).
 pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("PLUGIN");
@@ -128,6 +128,10 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
                             Reply::text(p.manifest().plugin.version.to_string()),
                         ),
                         (Reply::text("functions"), names(p)),
+                        (
+                            Reply::text("enabled"),
+                            Reply::Integer(server.is_enabled(p.name()).into()),
+                        ),
                     ])
                 })
                 .collect(),
@@ -137,6 +141,14 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
             None => Reply::err(format!("no plugin named `{}` is loaded", text(name))),
         },
         ("INSTALL", [request]) => install(server, &text(request)),
+        ("ENABLE" | "DISABLE", [name]) => {
+            let name = text(name);
+            if server.set_enabled(&name, sub == "ENABLE") {
+                Reply::Ok
+            } else {
+                Reply::err(format!("no plugin named `{name}` is loaded"))
+            }
+        }
         ("REMOVE", [name]) => {
             let name = text(name);
             let origin = server.origin(&name);
@@ -244,6 +256,10 @@ fn info(server: &Server, p: &Arc<Plugin>) -> Reply {
             ]),
         ),
         (Reply::text("warm"), Reply::Integer(p.is_warm().into())),
+        (
+            Reply::text("enabled"),
+            Reply::Integer(server.is_enabled(p.name()).into()),
+        ),
     ])
 }
 

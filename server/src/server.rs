@@ -94,6 +94,9 @@ pub(crate) struct Inner {
     /// and refresh it when this moves.
     generation: AtomicU64,
     origins: Mutex<HashMap<String, Origin>>,
+    /// Plugins the operator disabled (`PLUGIN DISABLE`): loaded, but their
+    /// functions, commands and hooks are not dispatched.
+    disabled: Mutex<std::collections::HashSet<String>>,
     /// Serializes loads, so the function table and the host agree.
     loading: Mutex<()>,
     next_client: AtomicU64,
@@ -148,6 +151,7 @@ impl Server {
                 dispatch: RwLock::new(Arc::new(Dispatch::default())),
                 generation: AtomicU64::new(0),
                 origins: Mutex::new(HashMap::new()),
+                disabled: Mutex::new(std::collections::HashSet::new()),
                 loading: Mutex::new(()),
                 next_client: AtomicU64::new(1),
                 commands: AtomicU64::new(0),
@@ -220,24 +224,32 @@ impl Server {
                     c.name
                 )));
             }
-            if let Some((owner, _)) = current.commands.get(&c.name)
-                && owner.name() != name
+            let owner = current
+                .commands
+                .get(&c.name)
+                .map(|(owner, _)| owner.name())
+                .or_else(|| current.disabled.get(&c.name).map(String::as_str));
+            if let Some(owner) = owner
+                && owner != name
             {
                 return Err(ServeError::Other(format!(
-                    "the command {} is already provided by plugin '{}'",
+                    "the command {} is already provided by plugin '{owner}'",
                     c.name,
-                    owner.name()
                 )));
             }
         }
         for f in prepared.functions().iter().filter(|f| f.is_function()) {
             for spelling in [&f.name, &f.wit_name] {
-                if let Some((owner, _)) = current.functions.get(spelling.as_str())
-                    && owner.name() != name
+                let owner = current
+                    .functions
+                    .get(spelling.as_str())
+                    .map(|(owner, _)| owner.name())
+                    .or_else(|| current.disabled.get(spelling.as_str()).map(String::as_str));
+                if let Some(owner) = owner
+                    && owner != name
                 {
                     return Err(ServeError::Other(format!(
-                        "Function {spelling} already exists in plugin '{}'",
-                        owner.name()
+                        "Function {spelling} already exists in plugin '{owner}'"
                     )));
                 }
             }
@@ -253,8 +265,35 @@ impl Server {
         let _serial = lock(&self.inner.loading);
         let removed = self.inner.host.unload(name);
         lock(&self.inner.origins).remove(name);
+        lock(&self.inner.disabled).remove(name);
         self.rebuild_table();
         removed
+    }
+
+    /// `PLUGIN ENABLE` / `DISABLE`: whether plugin `name`'s functions,
+    /// commands and hooks are dispatched. A disabled plugin stays loaded
+    /// (and keeps its names: no other plugin may take them) and stays
+    /// disabled across `PLUGIN RELOAD`. `false` if no such plugin is loaded.
+    pub fn set_enabled(&self, name: &str, enabled: bool) -> bool {
+        let _serial = lock(&self.inner.loading);
+        if self.inner.host.plugin(name).is_none() {
+            return false;
+        }
+        {
+            let mut disabled = lock(&self.inner.disabled);
+            if enabled {
+                disabled.remove(name);
+            } else {
+                disabled.insert(name.to_string());
+            }
+        }
+        self.rebuild_table();
+        true
+    }
+
+    /// Whether plugin `name` is enabled (a plugin that is not loaded is not).
+    pub fn is_enabled(&self, name: &str) -> bool {
+        self.inner.host.plugin(name).is_some() && !lock(&self.inner.disabled).contains(name)
     }
 
     /// Where plugin `name` came from.
@@ -264,7 +303,20 @@ impl Server {
 
     fn rebuild_table(&self) {
         let mut dispatch = Dispatch::default();
+        let disabled = lock(&self.inner.disabled).clone();
         for p in self.inner.host.plugins() {
+            if disabled.contains(p.name()) {
+                let names = p.entries().commands.iter().map(|c| c.name.clone()).chain(
+                    p.functions()
+                        .iter()
+                        .filter(|f| f.is_function())
+                        .flat_map(|f| [f.name.clone(), f.wit_name.clone()]),
+                );
+                for n in names {
+                    dispatch.disabled.insert(n, p.name().to_string());
+                }
+                continue;
+            }
             for c in &p.entries().commands {
                 dispatch
                     .commands
@@ -354,6 +406,8 @@ struct Dispatch {
     before: Vec<(Arc<Plugin>, HookEntry)>,
     after: Vec<(Arc<Plugin>, HookEntry)>,
     on_write: Vec<(Arc<Plugin>, HookEntry)>,
+    /// FCALL names and commands of disabled plugins → the plugin's name.
+    disabled: HashMap<String, String>,
 }
 
 impl Inner {
@@ -366,6 +420,13 @@ impl Dispatch {
     fn has_hooks(&self) -> bool {
         !(self.before.is_empty() && self.after.is_empty() && self.on_write.is_empty())
     }
+}
+
+/// The error for a call of a disabled plugin's function or command.
+fn disabled(plugin: &str) -> Reply {
+    Reply::err(format!(
+        "plugin `{plugin}` is disabled (PLUGIN ENABLE {plugin} turns it back on)"
+    ))
 }
 
 /// An abort message as an error reply: `ERR ` is added unless it starts
@@ -897,7 +958,13 @@ impl Session {
                 .and_then(|name| dispatch.commands.get(name));
             return match custom {
                 Some((p, c)) => out.reply(&self.custom(p, c, args)),
-                None => out.reply(&unknown(args[0], &args[1..])),
+                None => match std::str::from_utf8(upper.as_bytes())
+                    .ok()
+                    .and_then(|name| dispatch.disabled.get(name))
+                {
+                    Some(plugin) => out.reply(&disabled(plugin)),
+                    None => out.reply(&unknown(args[0], &args[1..])),
+                },
             };
         };
         if !command.accepts(args.len()) {
@@ -1008,6 +1075,12 @@ impl Session {
             .ok()
             .and_then(|name| dispatch.functions.get(name));
         let Some((plugin, index)) = function else {
+            if let Some(plugin) = std::str::from_utf8(args[0])
+                .ok()
+                .and_then(|name| dispatch.disabled.get(name))
+            {
+                return out.reply(&disabled(plugin));
+            }
             return out.err(format_args!(
                 "Function not found: `{}` (FUNCTION LIST shows what is loaded)",
                 text(args[0])

@@ -1223,3 +1223,82 @@ fn hooks_and_custom_commands_run_inside_exec_on_the_sessions_database() {
     let writes: i64 = fcall(&mut zero, "writes", &[b"a"], &[]).unwrap();
     assert_eq!(writes, 0, "database 0 saw none of it");
 }
+
+#[test]
+fn plugin_disable_and_enable_stop_and_resume_its_functions_and_hooks() {
+    let (_server, addr) = start(ServerConfig::default(), &["validate_email", "key_guard"]);
+    let mut con = connect(addr);
+    let fcall = |con: &mut redis::Connection| {
+        redis::cmd("FCALL")
+            .arg("validate_email")
+            .arg(0)
+            .arg("a@b.co")
+            .query::<i64>(con)
+    };
+    assert_eq!(fcall(&mut con).unwrap(), 1);
+    for (cmd, name) in [
+        ("PLUGIN DISABLE", "validate_email"),
+        ("PLUGIN.DISABLE", "key_guard"),
+    ] {
+        let mut c = redis::Cmd::new();
+        for word in cmd.split(' ') {
+            c.arg(word);
+        }
+        let _: () = c.arg(name).query(&mut con).unwrap();
+    }
+    let e = error_text(fcall(&mut con));
+    assert!(
+        e.contains("plugin `validate_email` is disabled")
+            && e.contains("PLUGIN ENABLE validate_email"),
+        "{e}"
+    );
+    // key_guard's hook no longer refuses a locked key.
+    let _: () = redis::cmd("SET")
+        .arg("locked:x")
+        .arg(1)
+        .query(&mut con)
+        .unwrap();
+    let list: Value = redis::cmd("PLUGIN").arg("LIST").query(&mut con).unwrap();
+    let text = format!("{list:?}");
+    assert!(
+        text.contains("enabled") && text.contains("validate_email"),
+        "{text}"
+    );
+    let e = error_text(
+        redis::cmd("PLUGIN")
+            .arg("ENABLE")
+            .arg("nothing")
+            .query::<()>(&mut con),
+    );
+    assert!(e.contains("no plugin named `nothing`"), "{e}");
+    for name in ["validate_email", "key_guard"] {
+        let _: () = redis::cmd("PLUGIN")
+            .arg("ENABLE")
+            .arg(name)
+            .query(&mut con)
+            .unwrap();
+    }
+    assert_eq!(fcall(&mut con).unwrap(), 1);
+    let e = error_text(
+        redis::cmd("SET")
+            .arg("locked:y")
+            .arg(1)
+            .query::<()>(&mut con),
+    );
+    assert!(e.starts_with("DENIED"), "{e}");
+}
+
+#[test]
+fn a_disabled_plugin_stays_disabled_across_a_reload() {
+    let (server, _addr) = start(ServerConfig::default(), &["validate_email"]);
+    assert!(server.set_enabled("validate_email", false));
+    assert!(!server.is_enabled("validate_email"));
+    // Loading it again (a reload) keeps it disabled.
+    server
+        .load(&component("validate_email"), Origin::Loaded, true)
+        .unwrap();
+    assert!(!server.is_enabled("validate_email"));
+    assert!(server.set_enabled("validate_email", true));
+    assert!(server.is_enabled("validate_email"));
+    assert!(!server.set_enabled("absent", true));
+}
