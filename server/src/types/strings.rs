@@ -94,6 +94,17 @@ fn set_expiry_kind(opt: &[u8]) -> Option<(i64, bool)> {
     .map(|(_, unit, abs)| (unit, abs))
 }
 
+/// The deadline an `EX`/`PX`/`EXAT`/`PXAT` option's `amount` names, for
+/// `command`'s error text. Redis refuses a non-positive time even as a Unix
+/// time.
+fn option_deadline(amount: &[u8], unit: i64, abs: bool, command: &str) -> Result<Deadline> {
+    let amount = integer(amount)?;
+    if amount <= 0 {
+        return Err(invalid_expire(command));
+    }
+    deadline(amount, unit, abs).map_err(|()| invalid_expire(command))
+}
+
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL]`.
 fn set(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
     let (mut nx, mut xx, mut return_old) = (false, false, false);
@@ -129,14 +140,7 @@ fn set(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
     }
 
     let deadline = match expiry {
-        SetExpiry::Value(at, unit, abs) => {
-            let amount = integer(args[at])?;
-            // Redis refuses a non-positive time even as a Unix time.
-            if amount <= 0 {
-                return Err(invalid_expire("set"));
-            }
-            Some(deadline(amount, unit, abs).map_err(|()| invalid_expire("set"))?)
-        }
+        SetExpiry::Value(at, unit, abs) => Some(option_deadline(args[at], unit, abs, "set")?),
         _ => None,
     };
 
@@ -231,13 +235,7 @@ fn get_ex(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
         _ => return Err(syntax_error()),
     };
     let deadline = match change {
-        Some(Some((at, unit, abs))) => {
-            let amount = integer(args[at])?;
-            if amount <= 0 {
-                return Err(invalid_expire("getex"));
-            }
-            Some(deadline(amount, unit, abs).map_err(|()| invalid_expire("getex"))?)
-        }
+        Some(Some((at, unit, abs))) => Some(option_deadline(args[at], unit, abs, "getex")?),
         _ => None,
     };
     let key = args[0];
