@@ -1103,15 +1103,26 @@ fn pubsub_delivers_to_waiting_subscribers() {
 
 /// Whether python3 with the `redis` package is here; CI must have it.
 fn redis_py_available() -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", "import redis"])
+    available(
+        "python3",
+        &["-c", "import redis"],
+        "python3 with redis-py",
+        "pip install redis",
+    )
+}
+
+/// Whether `program args` runs; CI must have it (`.ci/run` installs it with
+/// `install`), elsewhere a test without it is skipped with a message.
+fn available(program: &str, args: &[&str], what: &str, install: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .args(args)
         .output()
         .is_ok_and(|o| o.status.success());
     if !found && std::env::var_os("CI").is_some() {
-        panic!("python3 with redis-py is not installed: .ci/run installs it (pip install redis)");
+        panic!("{what} is not installed: .ci/run installs it ({install})");
     }
     if !found {
-        eprintln!("skipped: python3 with redis-py is not installed (pip install redis)");
+        eprintln!("skipped: {what} is not installed ({install})");
     }
     found
 }
@@ -1163,17 +1174,12 @@ print("ok")
 
 /// Whether `redis-cli` is here; CI must have it.
 fn redis_cli_available() -> bool {
-    let found = std::process::Command::new("redis-cli")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found && std::env::var_os("CI").is_some() {
-        panic!("redis-cli is not installed: .ci/run installs redis-tools");
-    }
-    if !found {
-        eprintln!("skipped: redis-cli is not installed (apt-get install redis-tools)");
-    }
-    found
+    available(
+        "redis-cli",
+        &["--version"],
+        "redis-cli",
+        "apt-get install redis-tools",
+    )
 }
 
 #[test]
