@@ -12,17 +12,27 @@
 use std::borrow::Cow;
 
 use anyhow::{Context, Result, bail};
-use ferrite_plugin_host::MANIFEST_SECTION;
 use ferrite_plugin_host::entries::{CommandEntry, ENTRIES_SECTION, Entries, HookEntry, HookEvent};
 use ferrite_plugin_host::manifest::Manifest;
+use ferrite_plugin_host::{ApiVersion, MANIFEST_SECTION};
 use wasm_encoder::{Encode, Section};
 use wit_parser::{Resolve, WorldItem, WorldKey};
 
 use crate::meta::{self, Export, ExportKind};
 use crate::witgen;
 
-/// The `ferrite:plugin` WIT package this CLI builds against.
+/// The `ferrite:plugin` WIT package this CLI builds against by default.
 pub const HOST_WIT: &str = include_str!("../../wit/plugin.wit");
+/// The frozen host API 0.1.0, for `--ferrite-version 0.2.0`.
+pub const HOST_WIT_0_1: &str = include_str!("../../wit/0.1.0/plugin.wit");
+
+/// The WIT of a version of the host API.
+pub fn host_wit(api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V0_1 => HOST_WIT_0_1,
+        ApiVersion::V0_2 => HOST_WIT,
+    }
+}
 
 /// A componentized plugin.
 pub struct Component {
@@ -116,7 +126,12 @@ pub fn split_metadata(core: &[u8]) -> Result<(Vec<u8>, Vec<Export>)> {
 
 /// Turns the core module `core` of the plugin described by `manifest` into a
 /// component. With `tests`, the `#[ferrite_plugin::test]` entry points are kept.
-pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Component> {
+pub fn componentize(
+    core: &[u8],
+    manifest: &Manifest,
+    tests: bool,
+    api: ApiVersion,
+) -> Result<Component> {
     let (mut module, mut exports) = split_metadata(core)?;
     if !tests {
         exports.retain(|e| e.kind != ExportKind::Test);
@@ -129,11 +144,16 @@ pub fn componentize(core: &[u8], manifest: &Manifest, tests: bool) -> Result<Com
             manifest.plugin.name
         );
     }
-    let world_src = witgen::world(&manifest.plugin.name, &manifest.plugin.version, &exports)?;
+    let world_src = witgen::world(
+        &manifest.plugin.name,
+        &manifest.plugin.version,
+        &exports,
+        api,
+    )?;
 
     let mut resolve = Resolve::default();
     resolve
-        .push_str("ferrite-plugin.wit", HOST_WIT)
+        .push_str("ferrite-plugin.wit", host_wit(api))
         .context("the built-in `ferrite:plugin` WIT")?;
     let pkg = resolve
         .push_str("plugin.wit", &world_src)
@@ -279,8 +299,16 @@ pub fn print_wit(component: &[u8], manifest: &Manifest, exports: &[Export]) -> R
 /// Copies the docs of the `ferrite:plugin` package's interfaces, types and
 /// functions from its WIT source onto the decoded component's copies.
 fn attach_host_docs(resolve: &mut Resolve) -> Result<()> {
+    for api in ApiVersion::ALL {
+        attach_docs_of(resolve, host_wit(api))?;
+    }
+    Ok(())
+}
+
+/// [`attach_host_docs`] for one version of the package.
+fn attach_docs_of(resolve: &mut Resolve, wit: &str) -> Result<()> {
     let mut host = Resolve::default();
-    let host_pkg = host.push_str("ferrite-plugin.wit", HOST_WIT)?;
+    let host_pkg = host.push_str("ferrite-plugin.wit", wit)?;
     let host_name = host.packages[host_pkg].name.clone();
     let Some(pkg) = resolve
         .packages

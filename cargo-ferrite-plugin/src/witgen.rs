@@ -7,8 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::meta::{DefKind, Export, Ty, TypeDef};
 
-/// The version of the `ferrite:plugin` package plugins are built against.
-pub const HOST_PACKAGE: &str = "ferrite:plugin@0.1.0";
+use ferrite_plugin_host::ApiVersion;
 
 /// A name as WIT source. Every name is written `%name`, which WIT accepts for
 /// any identifier, so that no keyword (`list`, `from`, `type`, ...) can break
@@ -166,7 +165,12 @@ pub fn signature(e: &Export) -> String {
 }
 
 /// The world of a plugin named `plugin` at `version` exporting `exports`.
-pub fn world(plugin: &str, version: &semver::Version, exports: &[Export]) -> Result<String> {
+pub fn world(
+    plugin: &str,
+    version: &semver::Version,
+    exports: &[Export],
+    api: ApiVersion,
+) -> Result<String> {
     let mut types = Types {
         defs: Vec::new(),
         uses: Vec::new(),
@@ -194,14 +198,14 @@ pub fn world(plugin: &str, version: &semver::Version, exports: &[Export]) -> Res
     let mut out = String::new();
     let _ = writeln!(out, "package plugin:{}@{version};\n", escape(&world));
     let _ = writeln!(out, "world {} {{", escape(&world));
-    let _ = writeln!(
-        out,
-        "    include {};",
-        HOST_PACKAGE.replace('@', "/plugin@")
-    );
+    let ver = api.package();
+    let _ = writeln!(out, "    include ferrite:plugin/plugin@{ver};");
     for (iface, name) in &types.uses {
-        let (pkg, ver) = HOST_PACKAGE.split_once('@').unwrap();
-        let _ = writeln!(out, "    use {pkg}/{iface}@{ver}.{{{}}};", escape(name));
+        let _ = writeln!(
+            out,
+            "    use ferrite:plugin/{iface}@{ver}.{{{}}};",
+            escape(name)
+        );
     }
     for def in &types.defs {
         out.push('\n');
@@ -286,19 +290,22 @@ mod tests {
             }),
         };
         for plugin in ["list", "record", "validate_email"] {
-            let src = world(
-                plugin,
-                &semver::Version::new(1, 0, 0),
-                std::slice::from_ref(&export),
-            )
-            .unwrap();
-            let mut resolve = wit_parser::Resolve::default();
-            resolve
-                .push_str("host.wit", crate::componentize::HOST_WIT)
+            for api in ApiVersion::ALL {
+                let src = world(
+                    plugin,
+                    &semver::Version::new(1, 0, 0),
+                    std::slice::from_ref(&export),
+                    api,
+                )
                 .unwrap();
-            resolve
-                .push_str("plugin.wit", &src)
-                .unwrap_or_else(|e| panic!("{plugin}: {e:#}\n{src}"));
+                let mut resolve = wit_parser::Resolve::default();
+                resolve
+                    .push_str("host.wit", crate::componentize::host_wit(api))
+                    .unwrap();
+                resolve
+                    .push_str("plugin.wit", &src)
+                    .unwrap_or_else(|e| panic!("{plugin}: {e:#}\n{src}"));
+            }
         }
     }
 }

@@ -30,6 +30,7 @@ fn components() -> &'static HashMap<String, Vec<u8>> {
                 "geo_fence".into(),
             ],
             tests: false,
+            ferrite_version: None,
         };
         let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
         build(&mut shell, &opts)

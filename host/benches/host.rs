@@ -36,6 +36,7 @@ fn component(package: &str) -> Vec<u8> {
                 "bench_hook_before".into(),
             ],
             tests: false,
+            ferrite_version: None,
         };
         let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
         build(&mut shell, &opts)

@@ -24,6 +24,8 @@ pub struct CallOptions {
     /// What `server.call` runs; without it, `server.call` fails with a
     /// `host` error saying this host has no server commands.
     pub commands: Option<Arc<dyn crate::ServerCommands>>,
+    /// Use these random numbers instead of the host's (e.g. seeded per test).
+    pub random: Option<Arc<dyn crate::Random>>,
 }
 
 /// What a call returned, with what it consumed and logged.
@@ -319,6 +321,15 @@ impl Host {
         if !Arc::ptr_eq(&data.keyspace, keyspace) {
             data.keyspace = keyspace.clone();
         }
+        let random = opts.random.as_ref().unwrap_or(self.random());
+        if !Arc::ptr_eq(&data.random, random) {
+            data.random = random.clone();
+        }
+        match (&opts.commands, &data.commands) {
+            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
+            (None, None) => {}
+            (c, _) => data.commands = c.clone(),
+        }
         if let Some(fuel) = limits.fuel {
             let _ = live.store.set_fuel(fuel);
         }
@@ -453,6 +464,7 @@ impl Host {
             plugin.grants.clone(),
             self.keyspace().clone(),
             self.clock().clone(),
+            self.random().clone(),
             plugin.limits.memory,
         );
         let mut store = Store::new(self.engine(), state);

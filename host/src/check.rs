@@ -6,6 +6,7 @@
 
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
+use crate::ApiVersion;
 use crate::manifest::{self, Manifest};
 
 /// The import and export names of a component, decoded from its type.
@@ -44,6 +45,22 @@ pub enum CheckError {
         "the component imports `{0}`, which no Ferrite plugin may import: a plugin imports only `ferrite:plugin/*` (build it for `wasm32-unknown-unknown`, without WASI)"
     )]
     Forbidden(String),
+    /// An import of a host API version this host does not serve.
+    #[error(
+        "the component imports `{import}` (host API {wanted}), but this host (Ferrite {ferrite}) serves host API {served}: {fix}"
+    )]
+    ApiVersion {
+        /// The imported interface.
+        import: String,
+        /// The version it belongs to.
+        wanted: String,
+        /// The Ferrite version of the host.
+        ferrite: String,
+        /// The versions the host serves, as text (`0.1.0 and 0.2.0`).
+        served: String,
+        /// What to do about it.
+        fix: String,
+    },
     /// An export the manifest does not list.
     #[error(
         "the component exports `{0}`, which plugin.toml does not list: add \"{0}\" to `functions` under `[exports]`"
@@ -98,14 +115,21 @@ fn permission_for(import: &str) -> Result<Option<&'static str>, ()> {
     let Some(rest) = import.strip_prefix("ferrite:plugin/") else {
         return Err(());
     };
-    let (iface, version) = rest.split_once('@').unwrap_or((rest, ""));
-    if !(version.is_empty() || version.starts_with("0.1.")) {
-        return Err(());
-    }
+    let (iface, _) = rest.split_once('@').unwrap_or((rest, ""));
     match iface {
-        "kv" => Ok(Some("keys")),
-        "log" | "config" | "clock" | "runtime" | "types" => Ok(None),
+        "kv" | "server" => Ok(Some("keys")),
+        "log" | "config" | "clock" | "random" | "runtime" | "types" => Ok(None),
         _ => Err(()),
+    }
+}
+
+/// `0.1.0`, `0.1.0 and 0.2.0`, `0.1.0, 0.2.0 and 0.3.0`.
+fn and_list(versions: &[ApiVersion]) -> String {
+    let names: Vec<&str> = versions.iter().map(|v| v.package()).collect();
+    match names.split_last() {
+        None => "none".into(),
+        Some((last, [])) => (*last).into(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -165,6 +189,58 @@ impl Surface {
                 }
                 Err(()) => return Err(CheckError::Forbidden(import.clone())),
             }
+        }
+        Ok(())
+    }
+
+    /// The host API versions the component imports, oldest first.
+    pub fn api_versions(&self) -> Vec<ApiVersion> {
+        let mut v: Vec<ApiVersion> = self
+            .imports
+            .iter()
+            .filter_map(|i| i.strip_prefix("ferrite:plugin/"))
+            .filter_map(|i| i.split_once('@'))
+            .filter_map(|(_, version)| ApiVersion::of_package(version))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Checks that every `ferrite:plugin` import belongs to a host API
+    /// version a host of Ferrite `ferrite` serves.
+    pub fn check_api(&self, ferrite: &semver::Version) -> Result<(), CheckError> {
+        let served = ApiVersion::served_by(ferrite);
+        for import in &self.imports {
+            let Some(rest) = import.strip_prefix("ferrite:plugin/") else {
+                continue;
+            };
+            let version = rest.split_once('@').map_or("", |(_, v)| v);
+            let api = ApiVersion::of_package(version);
+            if api.is_some_and(|a| served.contains(&a)) {
+                continue;
+            }
+            let fix = match api {
+                Some(a) => format!(
+                    "run it on Ferrite {} or newer, or build it for this host with `cargo ferrite-plugin build --ferrite-version {ferrite}`",
+                    a.first_ferrite()
+                ),
+                None => format!(
+                    "it was built by a newer SDK than this host knows (the newest host API it knows is {}): upgrade the server",
+                    ApiVersion::LATEST
+                ),
+            };
+            return Err(CheckError::ApiVersion {
+                import: import.clone(),
+                wanted: if version.is_empty() {
+                    "unversioned".into()
+                } else {
+                    version.into()
+                },
+                ferrite: ferrite.to_string(),
+                served: and_list(&served),
+                fix,
+            });
         }
         Ok(())
     }
@@ -272,7 +348,12 @@ mod tests {
     fn it_grants_only_ferrite_interfaces() {
         assert_eq!(permission_for("ferrite:plugin/log@0.1.0"), Ok(None));
         assert_eq!(permission_for("ferrite:plugin/kv@0.1.0"), Ok(Some("keys")));
-        assert_eq!(permission_for("ferrite:plugin/kv@0.2.0"), Err(()));
+        assert_eq!(permission_for("ferrite:plugin/kv@0.2.0"), Ok(Some("keys")));
+        assert_eq!(
+            permission_for("ferrite:plugin/server@0.2.0"),
+            Ok(Some("keys"))
+        );
+        assert_eq!(permission_for("ferrite:plugin/random@0.2.0"), Ok(None));
         assert_eq!(permission_for("ferrite:plugin/net@0.1.0"), Err(()));
         assert_eq!(permission_for("wasi:filesystem/types@0.2.0"), Err(()));
     }

@@ -39,8 +39,14 @@ pub struct HostConfig {
     /// engine settings. `None` compiles every load. The directory must be
     /// trusted: whoever can write to it can run native code in the host.
     pub cache_dir: Option<PathBuf>,
-    /// The Ferrite version plugins' `min_ferrite_version` is checked against.
+    /// The Ferrite version plugins' `min_ferrite_version` is checked
+    /// against. It also decides which host API versions are served
+    /// ([`ApiVersion::served_by`](crate::ApiVersion::served_by)): an older
+    /// one makes a host that behaves as that Ferrite release does.
     pub ferrite_version: semver::Version,
+    /// Seeds the numbers plugins draw from `random`, for reproducible runs;
+    /// `None` draws them from the operating system.
+    pub random_seed: Option<u64>,
 }
 
 impl HostConfig {
@@ -68,7 +74,8 @@ impl Default for HostConfig {
             pool_size: 256,
             epoch_tick: Duration::from_millis(1),
             cache_dir: None,
-            ferrite_version: semver::Version::new(0, 2, 0),
+            ferrite_version: semver::Version::new(0, 3, 0),
+            random_seed: None,
         }
     }
 }

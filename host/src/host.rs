@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::cache;
@@ -18,7 +18,7 @@ use crate::fxhash::FxHashMap;
 use crate::keyspace::{Keyspace, MemoryKeyspace};
 use crate::manifest::{self, Manifest};
 use crate::plugin::{self, Plugin};
-use crate::state::{CallState, Clock, Grants, PluginWorld, SystemClock};
+use crate::state::{CallState, Clock, Grants, Random, SeededRandom, SystemClock, SystemRandom};
 
 /// The custom section in which `cargo ferrite-plugin build` embeds the checked
 /// `plugin.toml`.
@@ -61,6 +61,7 @@ struct Inner {
     config: HostConfig,
     keyspace: Arc<dyn Keyspace>,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
     plugins: RwLock<FxHashMap<String, Arc<Plugin>>>,
     _ticker: Option<Ticker>,
 }
@@ -101,8 +102,11 @@ impl Host {
     ) -> Result<Host, LoadError> {
         let engine = Engine::new(&engine_config(&config)).map_err(compile_error)?;
         let mut linker = Linker::new(&engine);
-        PluginWorld::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)
-            .map_err(compile_error)?;
+        crate::state::add_to_linker(
+            &mut linker,
+            &crate::ApiVersion::served_by(&config.ferrite_version),
+        )
+        .map_err(compile_error)?;
         let ticker = config.max_timeout.map(|_| {
             let stop = Arc::new(AtomicBool::new(false));
             let (engine, tick, flag) = (engine.clone(), config.epoch_tick, stop.clone());
@@ -120,6 +124,10 @@ impl Host {
                 thread: Some(thread),
             }
         });
+        let random: Arc<dyn Random> = match config.random_seed {
+            Some(seed) => Arc::new(SeededRandom::new(seed)),
+            None => Arc::new(SystemRandom),
+        };
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Host {
             inner: Arc::new(Inner {
@@ -130,6 +138,7 @@ impl Host {
                 config,
                 keyspace,
                 clock,
+                random,
                 plugins: RwLock::new(FxHashMap::default()),
                 _ticker: ticker,
             }),
@@ -156,6 +165,11 @@ impl Host {
         &self.inner.clock
     }
 
+    /// The host's random numbers.
+    pub fn random(&self) -> &Arc<dyn Random> {
+        &self.inner.random
+    }
+
     /// Compiles and checks a component without loading it under a name.
     pub fn prepare(&self, component: &[u8], opts: LoadOptions) -> Result<Arc<Plugin>, LoadError> {
         let inner = &self.inner;
@@ -174,6 +188,7 @@ impl Host {
         }
         let surface = Surface::of(component)?;
         surface.check(&manifest)?;
+        surface.check_api(&inner.config.ferrite_version)?;
 
         let (compiled, cache) = match &inner.config.cache_dir {
             Some(dir) => cache::load(dir, &inner.engine, component)

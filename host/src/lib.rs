@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod args;
 mod cache;
 mod call;
@@ -50,6 +51,7 @@ mod state;
 mod typed;
 mod wit_text;
 
+pub use api::ApiVersion;
 pub use cache::CacheOutcome;
 pub use call::{CallOptions, CallReport};
 pub use config::{EffectiveLimits, HostConfig};
@@ -59,6 +61,8 @@ pub use host::{Host, LoadOptions, MANIFEST_SECTION, embedded_manifest};
 pub use keyspace::{Keyspace, KvError, MemoryKeyspace, Slot};
 pub use plugin::{FunctionInfo, Plugin};
 pub use server_call::{ServerCall, ServerCommands};
-pub use state::{Clock, Level, LogRecord, ManualClock, SystemClock};
+pub use state::{
+    Clock, Level, LogRecord, ManualClock, Random, SeededRandom, SystemClock, SystemRandom,
+};
 pub use typed::TypedFunction;
 pub use wasmtime::component::{Val, wasm_wave};

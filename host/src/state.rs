@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::keyspace::{Keyspace, KvError};
+use crate::server_call::{ServerCall, ServerCommands};
 
+/// The host API this host serves components built against now.
 mod wit {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -15,10 +17,37 @@ mod wit {
     });
 }
 
-pub(crate) use wit::Plugin as PluginWorld;
+/// The host API 0.1.0, frozen: components built against it keep loading.
+/// Each of its functions is the current one of the same name.
+mod wit_v1 {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.1.0",
+        world: "plugin",
+    });
+}
+
+/// Links every version of the host API into `linker`.
+pub(crate) fn add_to_linker(
+    linker: &mut wasmtime::component::Linker<CallState>,
+    versions: &[crate::ApiVersion],
+) -> wasmtime::Result<()> {
+    use wasmtime::component::HasSelf;
+    for v in versions {
+        match v {
+            crate::ApiVersion::V0_1 => {
+                wit_v1::Plugin::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?
+            }
+            crate::ApiVersion::V0_2 => {
+                wit::Plugin::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `ferrite:plugin/types.error`, as commands return it.
 pub(crate) use wit::ferrite::plugin::types::Error as WitError;
-use wit::ferrite::plugin::{clock, config, kv, log, runtime, types};
+use wit::ferrite::plugin::{clock, config, kv, log, random, runtime, server, types};
 
 /// The host's clock, as plugins see it through `clock.now-ms`.
 pub trait Clock: Send + Sync {
@@ -62,6 +91,66 @@ impl Clock for ManualClock {
         self.0.load(Ordering::Relaxed)
     }
 }
+
+/// The host's random numbers, as plugins see them through `random`.
+pub trait Random: Send + Sync {
+    /// A random 64-bit number.
+    fn next_u64(&self) -> u64;
+    /// Fills `buf` with random bytes.
+    fn fill(&self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let n = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&n[..chunk.len()]);
+        }
+    }
+}
+
+/// Random numbers from the operating system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemRandom;
+
+impl Random for SystemRandom {
+    fn next_u64(&self) -> u64 {
+        let mut b = [0; 8];
+        self.fill(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill(&self, buf: &mut [u8]) {
+        // The OS generator failing is not something a plugin can act on; fall
+        // back to a seeded generator from the clock rather than fail the call.
+        if getrandom::fill(buf).is_err() {
+            let seed = SystemClock.now_ms() ^ (buf.as_ptr() as u64);
+            SeededRandom::new(seed).fill(buf);
+        }
+    }
+}
+
+/// A reproducible generator (SplitMix64): the same seed gives the same
+/// numbers, for tests.
+#[derive(Debug, Default)]
+pub struct SeededRandom(AtomicU64);
+
+impl SeededRandom {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        SeededRandom(AtomicU64::new(seed))
+    }
+}
+
+impl Random for SeededRandom {
+    fn next_u64(&self) -> u64 {
+        let mut z = self
+            .0
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The most bytes one `random.bytes` returns.
+pub const MAX_RANDOM_BYTES: u32 = 65536;
 
 /// A log level, as plugins write them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,6 +249,8 @@ pub struct CallState {
     pub(crate) grants: Arc<Grants>,
     pub(crate) keyspace: Arc<dyn Keyspace>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn Random>,
+    pub(crate) commands: Option<Arc<dyn ServerCommands>>,
     pub(crate) limiter: Limiter,
     pub(crate) read_only: bool,
     pub(crate) logs: Vec<LogRecord>,
@@ -172,12 +263,15 @@ impl CallState {
         grants: Arc<Grants>,
         keyspace: Arc<dyn Keyspace>,
         clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
         memory_limit: usize,
     ) -> CallState {
         CallState {
             grants,
             keyspace,
             clock,
+            random,
+            commands: None,
             limiter: Limiter {
                 limit: memory_limit,
                 exceeded: false,
@@ -315,6 +409,250 @@ impl kv::Host for CallState {
             .scan(&prefix, (limit as usize).min(MAX_SCAN))
             .map_err(kv_error)
     }
+
+    fn ttl(&mut self, key: Vec<u8>) -> Result<Option<Option<u64>>, types::Error> {
+        self.kv_allowed(false)?;
+        let ttl = self.keyspace.ttl(&key).map_err(kv_error)?;
+        Ok(ttl.map(|t| t.map(|d| d.as_millis() as u64)))
+    }
+
+    fn hset(&mut self, key: Vec<u8>, field: Vec<u8>, value: Vec<u8>) -> Result<bool, types::Error> {
+        self.kv_allowed(true)?;
+        let added = self
+            .keyspace
+            .hset(&key, &[(&field, &value)])
+            .map_err(kv_error)?;
+        Ok(added > 0)
+    }
+
+    fn hget(&mut self, key: Vec<u8>, field: Vec<u8>) -> Result<Option<Vec<u8>>, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.hget(&key, &field).map_err(kv_error)
+    }
+
+    fn hdel(&mut self, key: Vec<u8>, fields: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace.hdel(&key, &slices(&fields)).map_err(kv_error)
+    }
+
+    fn hgetall(&mut self, key: Vec<u8>) -> Result<Vec<(Vec<u8>, Vec<u8>)>, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.hgetall(&key).map_err(kv_error)
+    }
+
+    fn hincr_by(&mut self, key: Vec<u8>, field: Vec<u8>, delta: i64) -> Result<i64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .hincr_by(&key, &field, delta)
+            .map_err(kv_error)
+    }
+
+    fn lpush(&mut self, key: Vec<u8>, values: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .lpush(&key, &slices(&values))
+            .map_err(kv_error)
+    }
+
+    fn rpush(&mut self, key: Vec<u8>, values: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .rpush(&key, &slices(&values))
+            .map_err(kv_error)
+    }
+
+    fn lpop(&mut self, key: Vec<u8>, count: u32) -> Result<Vec<Vec<u8>>, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace.lpop(&key, count as usize).map_err(kv_error)
+    }
+
+    fn rpop(&mut self, key: Vec<u8>, count: u32) -> Result<Vec<Vec<u8>>, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace.rpop(&key, count as usize).map_err(kv_error)
+    }
+
+    fn lrange(
+        &mut self,
+        key: Vec<u8>,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<Vec<u8>>, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.lrange(&key, start, stop).map_err(kv_error)
+    }
+
+    fn llen(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.llen(&key).map_err(kv_error)
+    }
+
+    fn sadd(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .sadd(&key, &slices(&members))
+            .map_err(kv_error)
+    }
+
+    fn srem(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .srem(&key, &slices(&members))
+            .map_err(kv_error)
+    }
+
+    fn smembers(&mut self, key: Vec<u8>) -> Result<Vec<Vec<u8>>, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.smembers(&key).map_err(kv_error)
+    }
+
+    fn sismember(&mut self, key: Vec<u8>, member: Vec<u8>) -> Result<bool, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.sismember(&key, &member).map_err(kv_error)
+    }
+
+    fn scard(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.scard(&key).map_err(kv_error)
+    }
+
+    fn zadd(&mut self, key: Vec<u8>, score: f64, member: Vec<u8>) -> Result<bool, types::Error> {
+        self.kv_allowed(true)?;
+        if score.is_nan() {
+            return Err(types::Error::InvalidArgument(
+                "a score must not be NaN".into(),
+            ));
+        }
+        self.keyspace.zadd(&key, score, &member).map_err(kv_error)
+    }
+
+    fn zrem(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        self.keyspace
+            .zrem(&key, &slices(&members))
+            .map_err(kv_error)
+    }
+
+    fn zscore(&mut self, key: Vec<u8>, member: Vec<u8>) -> Result<Option<f64>, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.zscore(&key, &member).map_err(kv_error)
+    }
+
+    fn zincr_by(&mut self, key: Vec<u8>, delta: f64, member: Vec<u8>) -> Result<f64, types::Error> {
+        self.kv_allowed(true)?;
+        if delta.is_nan() {
+            return Err(types::Error::InvalidArgument(
+                "an increment must not be NaN".into(),
+            ));
+        }
+        self.keyspace
+            .zincr_by(&key, delta, &member)
+            .map_err(kv_error)
+    }
+
+    fn zrange_by_score(
+        &mut self,
+        key: Vec<u8>,
+        min: f64,
+        max: f64,
+        limit: u32,
+    ) -> Result<Vec<(Vec<u8>, f64)>, types::Error> {
+        self.kv_allowed(false)?;
+        if min.is_nan() || max.is_nan() {
+            return Err(types::Error::InvalidArgument(
+                "a score bound must not be NaN".into(),
+            ));
+        }
+        self.keyspace
+            .zrange_by_score(&key, min, max, (limit as usize).min(MAX_SCAN))
+            .map_err(kv_error)
+    }
+
+    fn zrem_range_by_score(
+        &mut self,
+        key: Vec<u8>,
+        min: f64,
+        max: f64,
+    ) -> Result<u64, types::Error> {
+        self.kv_allowed(true)?;
+        if min.is_nan() || max.is_nan() {
+            return Err(types::Error::InvalidArgument(
+                "a score bound must not be NaN".into(),
+            ));
+        }
+        self.keyspace
+            .zrem_range_by_score(&key, min, max)
+            .map_err(kv_error)
+    }
+
+    fn zcard(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
+        self.kv_allowed(false)?;
+        self.keyspace.zcard(&key).map_err(kv_error)
+    }
+}
+
+fn slices(v: &[Vec<u8>]) -> Vec<&[u8]> {
+    v.iter().map(Vec::as_slice).collect()
+}
+
+/// The most words one `server.call` takes.
+pub const MAX_SERVER_CALL_ARGS: usize = 1 << 20;
+
+impl server::Host for CallState {
+    fn call(&mut self, args: Vec<Vec<u8>>) -> Result<Vec<types::RespFrame>, types::Error> {
+        self.kv_allowed(false)?;
+        if args.is_empty() {
+            return Err(types::Error::InvalidArgument(
+                "`server.call` needs a command: pass its name first, then its arguments".into(),
+            ));
+        }
+        if args.len() > MAX_SERVER_CALL_ARGS {
+            return Err(types::Error::InvalidArgument(format!(
+                "`server.call` takes at most {MAX_SERVER_CALL_ARGS} words"
+            )));
+        }
+        let Some(commands) = &self.commands else {
+            return Err(types::Error::Host(
+                "this host runs no server commands (`server.call` needs a server, e.g. `cargo ferrite-plugin run` or `test`)".into(),
+            ));
+        };
+        let words = slices(&args);
+        let call = ServerCall {
+            args: &words,
+            read_only: self.read_only,
+            plugin: &self.grants.plugin,
+        };
+        match commands.call(&call) {
+            Ok(frames) => Ok(frames.into_iter().map(resp_frame).collect()),
+            Err(KvError::Command(text)) => Ok(vec![types::RespFrame::Error(text)]),
+            Err(e) => Err(kv_error(e)),
+        }
+    }
+}
+
+fn resp_frame(f: crate::dispatch::Frame) -> types::RespFrame {
+    use crate::dispatch::Frame;
+    match f {
+        Frame::Ok => types::RespFrame::Ok,
+        Frame::Simple(s) => types::RespFrame::Simple(s),
+        Frame::Bulk(b) => types::RespFrame::Bulk(b),
+        Frame::Integer(n) => types::RespFrame::Integer(n),
+        Frame::Double(d) => types::RespFrame::Double(d),
+        Frame::Null => types::RespFrame::Null,
+        Frame::Array(n) => types::RespFrame::Array(n),
+        Frame::Error(e) => types::RespFrame::Error(e),
+    }
+}
+
+impl random::Host for CallState {
+    fn next_u64(&mut self) -> u64 {
+        self.random.next_u64()
+    }
+
+    fn bytes(&mut self, len: u32) -> Vec<u8> {
+        let mut buf = vec![0; len.min(MAX_RANDOM_BYTES) as usize];
+        self.random.fill(&mut buf);
+        buf
+    }
 }
 
 impl config::Host for CallState {
@@ -340,5 +678,86 @@ impl runtime::Host for CallState {
             message.truncate(end);
         }
         self.panic = Some(format!("panicked at {file}:{line}:{column}:\n{message}"));
+    }
+}
+
+/// The 0.1.0 host API: every function is the current one of the same name.
+mod v1 {
+    use super::wit_v1::ferrite::plugin::{clock, config, kv, log, runtime, types};
+    use super::{CallState, wit};
+
+    fn error(e: wit::ferrite::plugin::types::Error) -> types::Error {
+        use wit::ferrite::plugin::types::Error as E;
+        match e {
+            E::PermissionDenied(m) => types::Error::PermissionDenied(m),
+            E::NotFound(m) => types::Error::NotFound(m),
+            E::InvalidArgument(m) => types::Error::InvalidArgument(m),
+            E::Host(m) => types::Error::Host(m),
+        }
+    }
+
+    use wit::ferrite::plugin::kv::Host as Current;
+
+    impl types::Host for CallState {}
+
+    impl log::Host for CallState {
+        fn log(&mut self, level: log::Level, message: String) {
+            use wit::ferrite::plugin::log::Level as L;
+            let level = match level {
+                log::Level::Trace => L::Trace,
+                log::Level::Debug => L::Debug,
+                log::Level::Info => L::Info,
+                log::Level::Warn => L::Warn,
+                log::Level::Error => L::Error,
+            };
+            wit::ferrite::plugin::log::Host::log(self, level, message)
+        }
+    }
+
+    impl kv::Host for CallState {
+        fn get(&mut self, key: Vec<u8>) -> Result<Option<Vec<u8>>, types::Error> {
+            <Self as Current>::get(self, key).map_err(error)
+        }
+        fn set(
+            &mut self,
+            key: Vec<u8>,
+            value: Vec<u8>,
+            ttl_ms: Option<u64>,
+        ) -> Result<(), types::Error> {
+            <Self as Current>::set(self, key, value, ttl_ms).map_err(error)
+        }
+        fn del(&mut self, key: Vec<u8>) -> Result<bool, types::Error> {
+            <Self as Current>::del(self, key).map_err(error)
+        }
+        fn exists(&mut self, key: Vec<u8>) -> Result<bool, types::Error> {
+            <Self as Current>::exists(self, key).map_err(error)
+        }
+        fn incr_by(&mut self, key: Vec<u8>, delta: i64) -> Result<i64, types::Error> {
+            <Self as Current>::incr_by(self, key, delta).map_err(error)
+        }
+        fn expire(&mut self, key: Vec<u8>, ttl_ms: u64) -> Result<bool, types::Error> {
+            <Self as Current>::expire(self, key, ttl_ms).map_err(error)
+        }
+        fn scan(&mut self, prefix: Vec<u8>, limit: u32) -> Result<Vec<Vec<u8>>, types::Error> {
+            <Self as Current>::scan(self, prefix, limit).map_err(error)
+        }
+    }
+
+    impl config::Host for CallState {
+        fn get(&mut self, key: String) -> Option<String> {
+            wit::ferrite::plugin::config::Host::get(self, key)
+        }
+    }
+
+    impl clock::Host for CallState {
+        fn now_ms(&mut self) -> u64 {
+            wit::ferrite::plugin::clock::Host::now_ms(self)
+        }
+    }
+
+    impl runtime::Host for CallState {
+        fn report_panic(&mut self, message: String, file: String, line: u32, column: u32) {
+            wit::ferrite::plugin::runtime::Host::report_panic(self, message, file, line, column)
+        }
     }
 }

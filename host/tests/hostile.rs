@@ -257,7 +257,7 @@ fn kv_without_the_keys_permission_is_refused_at_load() {
         )
         .unwrap_err();
     assert!(
-        matches!(&err, LoadError::Check(CheckError::NotGranted { import, permission: "keys" }) if import == "ferrite:plugin/kv@0.1.0"),
+        matches!(&err, LoadError::Check(CheckError::NotGranted { import, permission: "keys" }) if import == "ferrite:plugin/kv@0.2.0"),
         "{err:?}"
     );
     assert!(err.to_string().contains("set `keys = true`"), "{err}");

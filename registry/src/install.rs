@@ -79,7 +79,7 @@ impl<'a> Installer<'a> {
     pub fn new(source: &'a Source) -> Self {
         Installer {
             source,
-            ferrite: Version::new(0, 2, 0),
+            ferrite: Version::new(0, 3, 0),
             pinned: Vec::new(),
         }
     }

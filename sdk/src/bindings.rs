@@ -3,9 +3,12 @@
 
 //! Raw bindings to the host API: one module per imported interface, each
 //! function lowering its arguments by the canonical ABI and calling the import.
-//! The public modules (`log`, `kv`, `config`, `clock`) wrap these.
+//! The public modules (`log`, `kv`, `config`, `clock`, `random`, `server`) wrap these.
+//!
+//! With the feature `host-api-0-1` the imports are those of the host API
+//! 0.1.0, and what it lacks is left out.
 
-#![allow(dead_code, clippy::unused_unit)]
+#![allow(dead_code, clippy::unused_unit, clippy::type_complexity)]
 
 /// Logging into the host's log, tagged with the plugin's name.
 ///
@@ -65,7 +68,8 @@ pub mod log {
     }
 
     #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "ferrite:plugin/log@0.1.0")]
+    #[cfg_attr(feature = "host-api-0-1", link(wasm_import_module = "ferrite:plugin/log@0.1.0"))]
+    #[cfg_attr(not(feature = "host-api-0-1"), link(wasm_import_module = "ferrite:plugin/log@0.2.0"))]
     unsafe extern "C" {
         #[link_name = "log"]
         fn log_import(p0: i32, p1: i32, p2: i32);
@@ -94,7 +98,8 @@ pub mod kv {
     use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
 
     #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "ferrite:plugin/kv@0.1.0")]
+    #[cfg_attr(feature = "host-api-0-1", link(wasm_import_module = "ferrite:plugin/kv@0.1.0"))]
+    #[cfg_attr(not(feature = "host-api-0-1"), link(wasm_import_module = "ferrite:plugin/kv@0.2.0"))]
     unsafe extern "C" {
         #[link_name = "get"]
         fn get_import(p0: i32, p1: i32, p2: i32);
@@ -110,6 +115,60 @@ pub mod kv {
         fn expire_import(p0: i32, p1: i32, p2: i64, p3: i32);
         #[link_name = "scan"]
         fn scan_import(p0: i32, p1: i32, p2: i32, p3: i32);
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    #[link(wasm_import_module = "ferrite:plugin/kv@0.2.0")]
+    unsafe extern "C" {
+        #[link_name = "ttl"]
+        fn ttl_import(p0: i32, p1: i32, p2: i32);
+        #[link_name = "hset"]
+        fn hset_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32, p6: i32);
+        #[link_name = "hget"]
+        fn hget_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "hdel"]
+        fn hdel_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "hgetall"]
+        fn hgetall_import(p0: i32, p1: i32, p2: i32);
+        #[link_name = "hincr-by"]
+        fn hincr_by_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i64, p5: i32);
+        #[link_name = "lpush"]
+        fn lpush_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "rpush"]
+        fn rpush_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "lpop"]
+        fn lpop_import(p0: i32, p1: i32, p2: i32, p3: i32);
+        #[link_name = "rpop"]
+        fn rpop_import(p0: i32, p1: i32, p2: i32, p3: i32);
+        #[link_name = "lrange"]
+        fn lrange_import(p0: i32, p1: i32, p2: i64, p3: i64, p4: i32);
+        #[link_name = "llen"]
+        fn llen_import(p0: i32, p1: i32, p2: i32);
+        #[link_name = "sadd"]
+        fn sadd_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "srem"]
+        fn srem_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "smembers"]
+        fn smembers_import(p0: i32, p1: i32, p2: i32);
+        #[link_name = "sismember"]
+        fn sismember_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "scard"]
+        fn scard_import(p0: i32, p1: i32, p2: i32);
+        #[link_name = "zadd"]
+        fn zadd_import(p0: i32, p1: i32, p2: f64, p3: i32, p4: i32, p5: i32);
+        #[link_name = "zrem"]
+        fn zrem_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "zscore"]
+        fn zscore_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+        #[link_name = "zincr-by"]
+        fn zincr_by_import(p0: i32, p1: i32, p2: f64, p3: i32, p4: i32, p5: i32);
+        #[link_name = "zrange-by-score"]
+        fn zrange_by_score_import(p0: i32, p1: i32, p2: f64, p3: f64, p4: i32, p5: i32);
+        #[link_name = "zrem-range-by-score"]
+        fn zrem_range_by_score_import(p0: i32, p1: i32, p2: f64, p3: f64, p4: i32);
+        #[link_name = "zcard"]
+        fn zcard_import(p0: i32, p1: i32, p2: i32);
     }
 
     /// Returns the value stored at `key`, or `none` when the key does not exist or has expired.
@@ -250,6 +309,501 @@ pub mod kv {
             <Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
         }
     }
+
+    /// How long `key` has to live, in milliseconds: `none` when the key does
+    /// not exist, `some(none)` when it exists without an expiry.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn ttl(key: &[u8]) -> Result<Option<Option<u64>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<Option<Option<u64>>, crate::PluginError> as WitPayload>::SIZE == 32);
+        let mut area = core::mem::MaybeUninit::<[u64; 4]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Option<Option<u64>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            ttl_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<Option<Option<u64>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Hashes. Each of these is a `WRONGTYPE` `invalid-argument` error when
+    /// `key` holds another type; an emptied hash, list, set or sorted set is
+    /// deleted, as in Redis.
+    /// Sets `field` of the hash at `key` to `value`, creating the hash if
+    /// needed. Returns whether the field is new (`HSET`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn hset(key: &[u8], field: &[u8], value: &[u8]) -> Result<bool, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        args.push(field.as_ptr() as usize as u64);
+        args.push(field.len() as u64);
+        args.push(value.as_ptr() as usize as u64);
+        args.push(value.len() as u64);
+        const _: () = assert!(<Result<bool, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<bool, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            hset_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), Slot::from_bits(args.get(4)), Slot::from_bits(args.get(5)), area.as_mut_ptr() as usize as i32);
+            <Result<bool, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the value of `field` in the hash at `key` (`HGET`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn hget(key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        args.push(field.as_ptr() as usize as u64);
+        args.push(field.len() as u64);
+        const _: () = assert!(<Result<Option<Vec<u8>>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Option<Vec<u8>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            hget_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<Option<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes `fields` from the hash at `key`; returns how many existed (`HDEL`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn hdel(key: &[u8], fields: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let fields_table: Vec<[u32; 2]> = fields.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(fields_table.as_ptr() as usize as u64);
+        args.push(fields_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            hdel_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns every field of the hash at `key` with its value, fields in
+    /// ascending byte order (`HGETALL`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn hgetall(key: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>,)>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<Vec<(Vec<u8>, Vec<u8>,)>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<(Vec<u8>, Vec<u8>,)>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            hgetall_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<(Vec<u8>, Vec<u8>,)>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Adds `delta` to the integer in `field` of the hash at `key` (a missing
+    /// field counts as 0) and returns the new value (`HINCRBY`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn hincr_by(key: &[u8], field: &[u8], delta: i64) -> Result<i64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        args.push(field.as_ptr() as usize as u64);
+        args.push(field.len() as u64);
+        WitType::lower(delta, &mut args);
+        const _: () = assert!(<Result<i64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<i64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            hincr_by_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), Slot::from_bits(args.get(4)), area.as_mut_ptr() as usize as i32);
+            <Result<i64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Lists.
+    /// Pushes `values` onto the head of the list at `key`, one after the
+    /// other (so the last ends up first); returns the list's length (`LPUSH`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn lpush(key: &[u8], values: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let values_table: Vec<[u32; 2]> = values.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(values_table.as_ptr() as usize as u64);
+        args.push(values_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            lpush_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Pushes `values` onto the tail of the list at `key`; returns its length (`RPUSH`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn rpush(key: &[u8], values: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let values_table: Vec<[u32; 2]> = values.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(values_table.as_ptr() as usize as u64);
+        args.push(values_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            rpush_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes and returns up to `count` values from the head of the list (`LPOP key count`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn lpop(key: &[u8], count: u32) -> Result<Vec<Vec<u8>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(count, &mut args);
+        const _: () = assert!(<Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<Vec<u8>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            lpop_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes and returns up to `count` values from the tail of the list (`RPOP key count`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn rpop(key: &[u8], count: u32) -> Result<Vec<Vec<u8>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(count, &mut args);
+        const _: () = assert!(<Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<Vec<u8>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            rpop_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the values from index `start` to `stop`, both included;
+    /// negative indexes count from the tail, `-1` being the last (`LRANGE`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn lrange(key: &[u8], start: i64, stop: i64) -> Result<Vec<Vec<u8>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(start, &mut args);
+        WitType::lower(stop, &mut args);
+        const _: () = assert!(<Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<Vec<u8>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            lrange_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the length of the list at `key`, 0 when it does not exist (`LLEN`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn llen(key: &[u8]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            llen_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Sets.
+    /// Adds `members` to the set at `key`; returns how many were new (`SADD`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn sadd(key: &[u8], members: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let members_table: Vec<[u32; 2]> = members.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(members_table.as_ptr() as usize as u64);
+        args.push(members_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            sadd_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes `members` from the set at `key`; returns how many it held (`SREM`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn srem(key: &[u8], members: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let members_table: Vec<[u32; 2]> = members.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(members_table.as_ptr() as usize as u64);
+        args.push(members_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            srem_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the members of the set at `key`, in ascending byte order (`SMEMBERS`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn smembers(key: &[u8]) -> Result<Vec<Vec<u8>>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<Vec<u8>>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            smembers_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<Vec<u8>>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns whether `member` is in the set at `key` (`SISMEMBER`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn sismember(key: &[u8], member: &[u8]) -> Result<bool, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        args.push(member.as_ptr() as usize as u64);
+        args.push(member.len() as u64);
+        const _: () = assert!(<Result<bool, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<bool, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            sismember_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<bool, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the number of members of the set at `key` (`SCARD`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn scard(key: &[u8]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            scard_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Sorted sets.
+    /// Sets the score of `member` in the sorted set at `key`; returns whether
+    /// the member is new (`ZADD`). A NaN score is an `invalid-argument` error.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zadd(key: &[u8], score: f64, member: &[u8]) -> Result<bool, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(score, &mut args);
+        args.push(member.as_ptr() as usize as u64);
+        args.push(member.len() as u64);
+        const _: () = assert!(<Result<bool, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<bool, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zadd_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), Slot::from_bits(args.get(4)), area.as_mut_ptr() as usize as i32);
+            <Result<bool, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes `members` from the sorted set at `key`; returns how many it held (`ZREM`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zrem(key: &[u8], members: &[&[u8]]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        let members_table: Vec<[u32; 2]> = members.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(members_table.as_ptr() as usize as u64);
+        args.push(members_table.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zrem_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the score of `member` in the sorted set at `key` (`ZSCORE`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zscore(key: &[u8], member: &[u8]) -> Result<Option<f64>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        args.push(member.as_ptr() as usize as u64);
+        args.push(member.len() as u64);
+        const _: () = assert!(<Result<Option<f64>, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Option<f64>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zscore_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<Option<f64>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Adds `delta` to the score of `member` (a new member starts at 0) and
+    /// returns the new score (`ZINCRBY`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zincr_by(key: &[u8], delta: f64, member: &[u8]) -> Result<f64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(delta, &mut args);
+        args.push(member.as_ptr() as usize as u64);
+        args.push(member.len() as u64);
+        const _: () = assert!(<Result<f64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<f64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zincr_by_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), Slot::from_bits(args.get(4)), area.as_mut_ptr() as usize as i32);
+            <Result<f64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the members whose score is within `min` to `max` (both
+    /// included; infinities allowed) with their scores, lowest score first,
+    /// at most `limit` of them (`ZRANGEBYSCORE key min max WITHSCORES LIMIT 0 limit`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zrange_by_score(key: &[u8], min: f64, max: f64, limit: u32) -> Result<Vec<(Vec<u8>, f64,)>, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(min, &mut args);
+        WitType::lower(max, &mut args);
+        WitType::lower(limit, &mut args);
+        const _: () = assert!(<Result<Vec<(Vec<u8>, f64,)>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<(Vec<u8>, f64,)>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zrange_by_score_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), Slot::from_bits(args.get(4)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<(Vec<u8>, f64,)>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Removes the members whose score is within `min` to `max`; returns how
+    /// many (`ZREMRANGEBYSCORE`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zrem_range_by_score(key: &[u8], min: f64, max: f64) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        WitType::lower(min, &mut args);
+        WitType::lower(max, &mut args);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zrem_range_by_score_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+
+    /// Returns the number of members of the sorted set at `key` (`ZCARD`).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn zcard(key: &[u8]) -> Result<u64, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(key.as_ptr() as usize as u64);
+        args.push(key.len() as u64);
+        const _: () = assert!(<Result<u64, crate::PluginError> as WitPayload>::SIZE == 24);
+        let mut area = core::mem::MaybeUninit::<[u64; 3]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u64, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            zcard_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<u64, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
 }
 
 /// The plugin's configuration, set by the operator who installed it.
@@ -260,7 +814,8 @@ pub mod config {
     use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
 
     #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "ferrite:plugin/config@0.1.0")]
+    #[cfg_attr(feature = "host-api-0-1", link(wasm_import_module = "ferrite:plugin/config@0.1.0"))]
+    #[cfg_attr(not(feature = "host-api-0-1"), link(wasm_import_module = "ferrite:plugin/config@0.2.0"))]
     unsafe extern "C" {
         #[link_name = "get"]
         fn get_import(p0: i32, p1: i32, p2: i32);
@@ -292,7 +847,8 @@ pub mod clock {
     use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
 
     #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "ferrite:plugin/clock@0.1.0")]
+    #[cfg_attr(feature = "host-api-0-1", link(wasm_import_module = "ferrite:plugin/clock@0.1.0"))]
+    #[cfg_attr(not(feature = "host-api-0-1"), link(wasm_import_module = "ferrite:plugin/clock@0.2.0"))]
     unsafe extern "C" {
         #[link_name = "now-ms"]
         fn now_ms_import() -> i64;
@@ -310,6 +866,104 @@ pub mod clock {
     }
 }
 
+/// Random numbers from the host.
+///
+/// Always granted. A test host seeds it, so that a plugin's tests see the
+/// same numbers on every run; a server draws them from the operating system.
+#[cfg(not(feature = "host-api-0-1"))]
+pub mod random {
+    #[allow(unused_imports)]
+    use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
+
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    #[link(wasm_import_module = "ferrite:plugin/random@0.2.0")]
+    unsafe extern "C" {
+        #[link_name = "next-u64"]
+        fn next_u64_import() -> i64;
+        #[link_name = "bytes"]
+        fn bytes_import(p0: i32, p1: i32);
+    }
+
+    /// A random 64-bit number.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn next_u64() -> u64 {
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host returns a lowered `u64`.
+        unsafe {
+            let ret = next_u64_import();
+            <u64 as WitPayload>::lift(&mut Lift::new(&[Slot::to_bits(ret)]))
+        }
+    }
+
+    /// `len` random bytes (at most 65536).
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn bytes(len: u32) -> Vec<u8> {
+        let mut args = Lower::new();
+        WitType::lower(len, &mut args);
+        const _: () = assert!(<Vec<u8> as WitPayload>::SIZE == 8);
+        let mut area = core::mem::MaybeUninit::<[u64; 1]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Vec<u8>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            bytes_import(Slot::from_bits(args.get(0)), area.as_mut_ptr() as usize as i32);
+            <Vec<u8> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+}
+
+/// Any command of the server, as Redis's Lua scripts reach them with `redis.call`.
+///
+/// Granted with `keys = true`, as `kv` is. Commands a plugin may never run
+/// (`FLUSHALL`, `CONFIG`, `SHUTDOWN`, `FUNCTION`, `PLUGIN`, `WASM.*`,
+/// `SUBSCRIBE`, ...) are refused with `permission-denied`, and so is every
+/// command that writes when the plugin's call is read-only (`FCALL_RO`).
+#[cfg(not(feature = "host-api-0-1"))]
+pub mod server {
+    #[allow(unused_imports)]
+    use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
+
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    #[link(wasm_import_module = "ferrite:plugin/server@0.2.0")]
+    unsafe extern "C" {
+        #[link_name = "call"]
+        fn call_import(p0: i32, p1: i32, p2: i32);
+    }
+
+    /// Runs the command `words` (its name first, as a client sends it) and
+    /// returns its reply as frames in pre-order.
+    ///
+    /// The reply is the one a RESP3 client gets (doubles as `double`,
+    /// `ZRANGE ... WITHSCORES` as pairs), except that a map is an array of
+    /// its keys and values in turn, a set an array, and a boolean an integer.
+    ///
+    /// The command's own error reply (a wrong type, a syntax error, an
+    /// unknown command) is `ok` with a single `error` frame, so that a plugin
+    /// can tell it from a refusal; `ferrite_plugin::server::call` turns it
+    /// into an `Err`.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn call(words: &[&[u8]]) -> Result<Vec<crate::command::Frame>, crate::PluginError> {
+        let mut args = Lower::new();
+        let words_table: Vec<[u32; 2]> = words.iter().map(|b| [b.as_ptr() as usize as u32, b.len() as u32]).collect();
+        args.push(words_table.as_ptr() as usize as u64);
+        args.push(words_table.len() as u64);
+        const _: () = assert!(<Result<Vec<crate::command::Frame>, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<Vec<crate::command::Frame>, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            call_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), area.as_mut_ptr() as usize as i32);
+            <Result<Vec<crate::command::Frame>, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+}
+
 /// Reports from the SDK's runtime to the host. Plugin code does not call this directly.
 ///
 /// Always granted.
@@ -318,7 +972,8 @@ pub mod runtime {
     use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
 
     #[cfg(target_arch = "wasm32")]
-    #[link(wasm_import_module = "ferrite:plugin/runtime@0.1.0")]
+    #[cfg_attr(feature = "host-api-0-1", link(wasm_import_module = "ferrite:plugin/runtime@0.1.0"))]
+    #[cfg_attr(not(feature = "host-api-0-1"), link(wasm_import_module = "ferrite:plugin/runtime@0.2.0"))]
     unsafe extern "C" {
         #[link_name = "report-panic"]
         fn report_panic_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32, p5: i32);

@@ -59,9 +59,16 @@
 //!
 //! # Host API
 //!
-//! [`log`], [`kv`], [`config`] and [`clock`] are plain functions. `kv` needs
-//! `keys = true` in `plugin.toml`; the others are always permitted. A plugin
-//! imports nothing else: no WASI, no filesystem, no network.
+//! [`log`], [`kv`], [`server`], [`config`], [`clock`] and [`random`] are
+//! plain functions. `kv` (strings, hashes, lists, sets, sorted sets) and
+//! `server` (any command, as `redis.call`) need `keys = true` in
+//! `plugin.toml`; the others are always permitted. A plugin imports nothing
+//! else: no WASI, no filesystem, no network.
+//!
+//! The SDK builds against the host API 0.2.0 (Ferrite 0.3). With the feature
+//! `host-api-0-1` (what `cargo ferrite-plugin build --ferrite-version 0.2.0`
+//! turns on) it builds against 0.1.0 for older servers, without the data
+//! types, `ttl`, `random` and `server`.
 //!
 //! # Panics
 //!
@@ -84,7 +91,9 @@ pub mod kv;
 pub mod log;
 #[doc(hidden)]
 pub mod meta;
+pub mod random;
 mod rt;
+pub mod server;
 mod types;
 pub mod words;
 
@@ -205,6 +214,8 @@ pub mod prelude {
     pub use crate::command::{CommandContext, PluginResponse};
     pub use crate::hook::{HookContext, HookEvent, HookResult};
     pub use crate::{Enum, PluginError, Record, clock, config, kv, log};
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub use crate::{random, server};
 }
 
 // The SDK's own types use its derives, which name `::ferrite_plugin`.

@@ -176,6 +176,17 @@ impl Server {
         self.inner.dbs.get(index)
     }
 
+    /// The options a plugin call from a session on database `db` runs with
+    /// (its keyspace and `server.call`), for running plugins outside a
+    /// session, as `cargo ferrite-plugin test` does. `None` past the last
+    /// database.
+    pub fn call_options(&self, db: usize, read_only: bool) -> Option<CallOptions> {
+        self.inner
+            .call_options
+            .get(db)
+            .map(|o| o[usize::from(read_only)].clone())
+    }
+
     /// `server.call` on database `db`, as plugin calls from a session on
     /// it get it.
     #[cfg(test)]

@@ -32,6 +32,7 @@ fn component(package: &str) -> Vec<u8> {
                     "key_guard".into(),
                 ],
                 tests: false,
+                ferrite_version: None,
             };
             let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
             build(&mut shell, &opts)

@@ -27,6 +27,12 @@ pub struct BuildCommand {
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub packages: Vec<String>,
 
+    /// Build for a server of this Ferrite version (e.g. `0.2.0`): against the
+    /// newest host API it serves, into `ferrite-plugin/api-<version>/` when
+    /// that is not the newest [default: the newest]
+    #[arg(long, value_name = "VERSION")]
+    pub ferrite_version: Option<semver::Version>,
+
     /// How to report artifacts: `human` status lines, or one JSON object per artifact on stdout
     #[arg(long, value_name = "FMT", default_value = "human")]
     pub message_format: MessageFormat,
@@ -48,6 +54,7 @@ impl BuildCommand {
             manifest_path: self.manifest_path,
             packages: self.packages,
             tests: false,
+            ferrite_version: self.ferrite_version,
         };
         for b in build(shell, &opts)? {
             let size = b.component.bytes.len() as u64;

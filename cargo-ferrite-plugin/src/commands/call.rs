@@ -65,6 +65,7 @@ impl CallCommand {
             manifest_path: self.manifest_path,
             packages: self.package.into_iter().collect(),
             tests: false,
+            ferrite_version: None,
         };
         let loaded = component(shell, self.wasm.as_deref(), &opts)?;
         let spec = CallSpec {

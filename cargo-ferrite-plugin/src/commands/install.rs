@@ -34,7 +34,7 @@ pub struct InstallCommand {
     pub trust: Vec<PublicKey>,
 
     /// The Ferrite version of the server (checked against min_ferrite_version)
-    #[arg(long, value_name = "VERSION", default_value = "0.2.0")]
+    #[arg(long, value_name = "VERSION", default_value = "0.3.0")]
     pub ferrite_version: semver::Version,
 }
 

@@ -75,6 +75,7 @@ impl PublishCommand {
                     manifest_path: self.manifest_path,
                     packages: self.package.into_iter().collect(),
                     tests: false,
+                    ferrite_version: None,
                 };
                 let mut built = build(shell, &opts)?;
                 if built.len() != 1 {

@@ -34,6 +34,15 @@ pub struct TestCommand {
     /// Show what passing tests logged, too
     #[arg(long)]
     pub nocapture: bool,
+
+    /// Test against the host API of this Ferrite version (e.g. `0.2.0`), as
+    /// a server of that release would run the plugin [default: the newest]
+    #[arg(long, value_name = "VERSION")]
+    pub ferrite_version: Option<semver::Version>,
+
+    /// Mix this into every test's random seed, for other (still repeatable) random numbers
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
 }
 
 impl TestCommand {
@@ -44,9 +53,11 @@ impl TestCommand {
                 manifest_path: self.manifest_path,
                 packages: self.packages,
                 tests: true,
+                ferrite_version: self.ferrite_version,
             },
             filter: self.filter,
             nocapture: self.nocapture,
+            seed: self.seed,
         };
         let summary = test(shell, &opts)?;
         if summary.failed > 0 {

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use cargo_metadata::{Message, Metadata, MetadataCommand, Package, TargetKind};
+use ferrite_plugin_host::ApiVersion;
 use ferrite_plugin_host::check::Surface;
 use ferrite_plugin_host::manifest::Manifest;
 use sha2::{Digest, Sha256};
@@ -30,6 +31,25 @@ pub struct BuildOptions {
     pub packages: Vec<String>,
     /// Build with the `#[ferrite_plugin::test]` entry points, for `test`.
     pub tests: bool,
+    /// Build for a server of this Ferrite version: against the newest host
+    /// API it serves (default: the newest this CLI knows).
+    pub ferrite_version: Option<semver::Version>,
+}
+
+impl BuildOptions {
+    /// The host API to build against.
+    pub fn api(&self) -> Result<ApiVersion> {
+        match &self.ferrite_version {
+            None => Ok(ApiVersion::LATEST),
+            Some(v) => ApiVersion::newest_served_by(v).with_context(|| {
+                format!(
+                    "Ferrite {v} serves no host API this SDK can build for (the oldest is {}, served from Ferrite {})",
+                    ApiVersion::ALL[0],
+                    ApiVersion::ALL[0].first_ferrite()
+                )
+            }),
+        }
+    }
 }
 
 /// A built plugin.
@@ -261,6 +281,10 @@ fn cargo_build(
     if opts.release {
         cmd.arg("--release");
     }
+    if opts.api()? == ApiVersion::V0_1 {
+        // The SDK's imports then name the host API 0.1.0; what it lacks is absent.
+        cmd.args(["--features", "ferrite-plugin/host-api-0-1"]);
+    }
     match shell.verbosity() {
         Verbosity::Quiet => {
             cmd.arg("--quiet");
@@ -325,7 +349,19 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         .into_iter()
         .map(check_plugin)
         .collect::<Result<_>>()?;
+    let api = opts.api()?;
     for p in &plugins {
+        if let (Some(target), Some(min)) = (
+            &opts.ferrite_version,
+            &p.manifest.plugin.min_ferrite_version,
+        ) && min > target
+        {
+            bail!(
+                "`{}` needs Ferrite {min} (`min_ferrite_version` in `{}`), so it cannot be built for Ferrite {target}",
+                p.manifest.plugin.name,
+                p.manifest_path.display()
+            );
+        }
         if p.manifest.plugin.version != p.package.version {
             shell.warn(format!(
                 "`{}` has version {} in plugin.toml but {} in Cargo.toml; the component uses plugin.toml's",
@@ -338,6 +374,13 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         .target_directory
         .as_std_path()
         .join("ferrite-plugin");
+    // A build for an older host API keeps its own directory: its SDK is
+    // compiled with other features, and its components must not replace
+    // the current ones.
+    let out_dir = match &opts.ferrite_version {
+        Some(_) if api != ApiVersion::LATEST => out_dir.join(format!("api-{api}")),
+        _ => out_dir,
+    };
     let test_dir = out_dir.join("test-build");
     let cache_dir = out_dir.join("cache");
     let cores = cargo_build(shell, opts, &manifest, &test_dir, &plugins)?;
@@ -354,8 +397,9 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         let name = &plugin.manifest.plugin.name;
         let core_bytes =
             std::fs::read(&core).with_context(|| format!("failed to read `{core}`"))?;
-        let component = componentize::componentize(&core_bytes, &plugin.manifest, opts.tests)
-            .with_context(|| format!("failed to componentize `{name}`"))?;
+        let component =
+            componentize::componentize(&core_bytes, &plugin.manifest, opts.tests, opts.api()?)
+                .with_context(|| format!("failed to componentize `{name}`"))?;
         Surface::of(&component.bytes)
             .and_then(|s| s.check(&plugin.manifest))
             .with_context(|| {

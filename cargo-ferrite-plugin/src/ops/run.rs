@@ -72,6 +72,7 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
                     manifest_path: Some(manifest),
                     packages: opts.package.iter().cloned().collect(),
                     tests: false,
+                    ferrite_version: None,
                 },
             }),
             Err(e) if opts.manifest_path.is_some() => return Err(e),
@@ -96,6 +97,7 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
                     manifest_path: Some(manifest),
                     packages: Vec::new(),
                     tests: false,
+                    ferrite_version: None,
                 },
             });
         } else {

@@ -1,6 +1,11 @@
 //! `cargo ferrite-plugin test`: build with the `#[ferrite_plugin::test]`
 //! entry points, then run each one in the embedded host under the plugin's
 //! production limits and permissions, with a fresh in-memory keyspace.
+//!
+//! The tests run in a dev server's host (the one `run` starts), so that
+//! `server::call` reaches the server's commands; each test gets database 0
+//! emptied, its random numbers seeded from its name (and `--seed`), and the
+//! host API of `--ferrite-version` when one is given.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use ferrite_plugin_host::{
-    CallError, CallOptions, Host, HostConfig, Keyspace, LoadOptions, LogRecord, MemoryKeyspace,
+    CallError, CallOptions, HostConfig, Keyspace, LoadOptions, LogRecord, SeededRandom,
 };
+use ferrite_plugin_server::{Server, ServerConfig};
 
 use crate::meta::ExportKind;
 use crate::ops::build::{BuildOptions, Built, build};
@@ -25,6 +31,9 @@ pub struct TestOptions {
     pub filter: Option<String>,
     /// Show the logs of passing tests too.
     pub nocapture: bool,
+    /// Mixed into each test's random seed (0 by default): another value
+    /// gives every test other random numbers, still the same on every run.
+    pub seed: u64,
 }
 
 /// The counts of a run.
@@ -55,15 +64,24 @@ pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
         ..opts.build.clone()
     };
     let plugins = build(shell, &build_opts)?;
-    let host = Host::new(HostConfig {
-        pool_size: 0,
-        cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
-        ..HostConfig::metering_fuel()
-    })
+    let defaults = HostConfig::metering_fuel();
+    let server = Server::new(
+        HostConfig {
+            pool_size: 0,
+            cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
+            ferrite_version: opts
+                .build
+                .ferrite_version
+                .clone()
+                .unwrap_or(defaults.ferrite_version.clone()),
+            ..defaults
+        },
+        ServerConfig::default(),
+    )
     .context("failed to start the plugin host")?;
     let mut total = Summary::default();
     for plugin in &plugins {
-        let s = run_plugin(shell, &host, plugin, opts)?;
+        let s = run_plugin(shell, &server, plugin, opts)?;
         total.passed += s.passed;
         total.failed += s.failed;
         total.filtered_out += s.filtered_out;
@@ -78,12 +96,22 @@ fn display_name(rust_path: &str) -> &str {
         .map_or(rust_path, |(_, rest)| rest)
 }
 
+/// A test's random seed: its name's FNV-1a hash, mixed with `--seed`.
+fn test_seed(name: &str, seed: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^ seed
+}
+
 fn run_plugin(
     shell: &mut Shell,
-    host: &Host,
+    server: &Server,
     built: &Built,
     opts: &TestOptions,
 ) -> Result<Summary> {
+    let host = server.host();
     let manifest = &built.manifest;
     let plugin = host
         .prepare(
@@ -133,7 +161,9 @@ fn run_plugin(
     let mut outcomes = Vec::new();
     for t in &tests {
         let name = display_name(&t.rust_path).to_string();
-        let keyspace: Arc<dyn Keyspace> = Arc::new(MemoryKeyspace::new());
+        let db = server.db(0).expect("database 0");
+        db.clear();
+        let keyspace: Arc<dyn Keyspace> = db.clone();
         let outcome = match t
             .attr("kv")
             .map(|seed| seed_keyspace(&*keyspace, &built.dir.join(seed)))
@@ -147,8 +177,8 @@ fn run_plugin(
             },
             _ => {
                 let call = CallOptions {
-                    keyspace: Some(keyspace),
-                    ..CallOptions::default()
+                    random: Some(Arc::new(SeededRandom::new(test_seed(&name, opts.seed)))),
+                    ..server.call_options(0, false).expect("database 0")
                 };
                 let report = host.call_plugin(&plugin, &t.wit_name, &[], &call);
                 judge(name, t.attr("should_panic"), report)

@@ -27,6 +27,7 @@ pub fn component(package: &str) -> Vec<u8> {
                     "rate_limiter".into(),
                 ],
                 tests: false,
+                ferrite_version: None,
             };
             let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
             build(&mut shell, &opts)

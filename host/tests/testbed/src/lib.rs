@@ -90,6 +90,38 @@ pub fn set_for(key: String, value: String, ttl_ms: u64) -> Result<(), PluginErro
     kv::set_with_ttl(&key, value, std::time::Duration::from_millis(ttl_ms))
 }
 
+/// Records `user`'s visit with `tag` and `score` in one data type each: a
+/// hash of the last visit, a list of tags, a set of users, a sorted set of
+/// scores, and (through `server::call`) a string that expires. Returns the
+/// string's time to live, in milliseconds.
+#[ferrite_plugin::function]
+pub fn visit(user: String, tag: String, score: f64) -> Result<u64, PluginError> {
+    kv::hset(format!("visit:{user}"), "tag", &tag)?;
+    kv::hincr_by(format!("visit:{user}"), "count", 1)?;
+    kv::rpush(format!("tags:{user}"), &[&tag])?;
+    kv::sadd("users", &[&user])?;
+    kv::zadd("scores", score, &user)?;
+    server::call(&["SET", &format!("seen:{user}"), &tag, "EX", "60"])?;
+    match kv::ttl(format!("seen:{user}"))? {
+        kv::Ttl::Expires(d) => Ok(d.as_millis() as u64),
+        other => Err(PluginError::host(format!(
+            "`seen:{user}` should expire, but is {other:?}"
+        ))),
+    }
+}
+
+/// Runs the command `words` through `server::call`; its reply as text.
+#[ferrite_plugin::function]
+pub fn run(words: Vec<String>) -> Result<String, PluginError> {
+    Ok(format!("{:?}", server::call(&words)?))
+}
+
+/// Draws `n` random numbers from the host.
+#[ferrite_plugin::function]
+pub fn draw(n: u32) -> Vec<u64> {
+    (0..n).map(|_| random::next_u64()).collect()
+}
+
 /// Keys starting with `prefix`, as text.
 #[ferrite_plugin::function]
 pub fn scan(prefix: String, limit: u32) -> Result<Vec<String>, PluginError> {
