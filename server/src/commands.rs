@@ -418,6 +418,8 @@ table! {
     "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.ENABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.DISABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.SEARCH" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.HELP" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
 }
 
 /// The longest command name looked up without allocating.

@@ -14,9 +14,10 @@
 //! * `server.call` for plugins, on the calling session's database;
 //! * `FCALL` / `FCALL_RO`, and `FUNCTION LOAD | LIST | DELETE | FLUSH` with
 //!   WebAssembly components as the libraries;
-//! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD` (also spelled
-//!   `PLUGIN.LIST`, ...), installing from a registry with every check that
-//!   `cargo ferrite-plugin install` makes.
+//! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD | ENABLE |
+//!   DISABLE | SEARCH | HELP` (also spelled `PLUGIN.LIST`, ...), installing
+//!   from a registry with every check that `cargo ferrite-plugin install`
+//!   makes.
 //!
 //! ```no_run
 //! use ferrite_plugin_host::HostConfig;
