@@ -48,7 +48,9 @@ fn refusal(cmd: Cmd) -> &'static str {
         Cmd::Select | Cmd::Quit | Cmd::Hello | Cmd::Client | Cmd::Reset => {
             "it changes the client connection's state"
         }
-        Cmd::Fcall | Cmd::FcallRo => "a plugin may not call functions (no re-entry)",
+        Cmd::Fcall | Cmd::FcallRo | Cmd::WasmCall | Cmd::WasmCallRo => {
+            "a plugin may not call functions (no re-entry)"
+        }
         _ => "it manages the server or its plugins",
     }
 }

@@ -51,6 +51,13 @@ pub enum Cmd {
     Plugin,
     /// `PLUGIN.LIST`, `PLUGIN.INFO`, ...: `PLUGIN LIST`, ... in one word.
     PluginDot,
+    /// `WASM.LOAD`, `WASM.UNLOAD`, `WASM.LIST`, `WASM.INFO`, `WASM.STATS`,
+    /// `WASM.HELP`: Ferrite's spellings of the plugin commands.
+    Wasm,
+    /// `WASM.CALL`: `FCALL` with `KEYS` / `ARGS` words.
+    WasmCall,
+    /// `WASM.CALL_RO`: `FCALL_RO` with `KEYS` / `ARGS` words.
+    WasmCallRo,
     Type,
     Rename,
     Renamenx,
@@ -181,6 +188,10 @@ pub enum Keys {
     },
     /// `FCALL name numkeys key...`: the number of keys at position 2.
     Numkeys,
+    /// `WASM.CALL name [KEYS key...] [ARGS arg...]`: the keys after `KEYS`
+    /// up to `ARGS` (or the end); or, when position 2 is a number, as
+    /// [`Keys::Numkeys`].
+    Wasm,
 }
 
 /// One command of the table.
@@ -243,6 +254,10 @@ impl Command {
                 Some(n) if n >= 1 => (3, 2usize.saturating_add(n as usize), 1),
                 _ => (1, 0, 1),
             },
+            Keys::Wasm => match wasm_keys(args) {
+                Some((first, count)) if count > 0 => (first, first + count - 1, 1),
+                _ => (1, 0, 1),
+            },
         };
         let last = last.min(args.len().saturating_sub(1));
         (first..=last).step_by(step.max(1))
@@ -252,6 +267,26 @@ impl Command {
     pub fn keys<'a>(&self, args: &'a [&'a [u8]]) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.key_positions(args).map(move |i| args[i])
     }
+}
+
+/// Where `WASM.CALL`'s keys are in `args` (the whole request, name first):
+/// the first key's position and how many there are. `None` if the request
+/// is malformed (the command itself then says why).
+fn wasm_keys(args: &[&[u8]]) -> Option<(usize, usize)> {
+    let word = args.get(2)?;
+    if word.first().is_some_and(u8::is_ascii_digit) {
+        let n = ferrite_plugin_host::keyspace::parse_integer(word)?;
+        let n = usize::try_from(n).ok()?;
+        return Some((3, n.min(args.len() - 3)));
+    }
+    if !word.eq_ignore_ascii_case(b"KEYS") {
+        return Some((3, 0));
+    }
+    let count = args[3..]
+        .iter()
+        .take_while(|a| !a.eq_ignore_ascii_case(b"ARGS"))
+        .count();
+    Some((3, count))
 }
 
 const fn range(first: usize, last: isize, step: usize) -> Keys {
@@ -399,6 +434,8 @@ table! {
     // Functions and the server.
     "FCALL" Fcall -3 NO_PLUGIN, Keys::Numkeys;
     "FCALL_RO" FcallRo -3 READONLY | NO_PLUGIN, Keys::Numkeys;
+    "WASM.CALL" WasmCall -2 NO_PLUGIN, Keys::Wasm;
+    "WASM.CALL_RO" WasmCallRo -2 READONLY | NO_PLUGIN, Keys::Wasm;
     "PING" Ping -1 FAST, Keys::None;
     "ECHO" Echo 2 FAST, Keys::None;
     "QUIT" Quit -1 NO_HOOKS | FAST | NO_PLUGIN, Keys::None;
@@ -418,6 +455,14 @@ table! {
     "PLUGIN.RELOAD" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.ENABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.DISABLE" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.SEARCH" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "PLUGIN.HELP" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.LOAD" Wasm -3 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.UNLOAD" Wasm 2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.LIST" Wasm 1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.INFO" Wasm 2 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.STATS" Wasm -1 NO_HOOKS | NO_PLUGIN, Keys::None;
+    "WASM.HELP" Wasm 1 NO_HOOKS | NO_PLUGIN, Keys::None;
 }
 
 /// The longest command name looked up without allocating.
@@ -497,7 +542,7 @@ pub fn wrong_arity(name: &str) -> crate::reply::Reply {
 
 /// Whether `name` (upper-case) is the server's: a plugin may not take it.
 pub fn is_reserved(name: &str) -> bool {
-    INDEX.contains_key(name.as_bytes()) || name.starts_with("PLUGIN.")
+    INDEX.contains_key(name.as_bytes()) || name.starts_with("PLUGIN.") || name.starts_with("WASM.")
 }
 
 #[cfg(test)]
@@ -593,9 +638,55 @@ mod tests {
     }
 
     #[test]
+    fn wasm_call_keys_are_after_keys_or_counted() {
+        let keys = |name: &str, args: &[&str]| -> Vec<String> {
+            let mut all: Vec<&[u8]> = vec![name.as_bytes()];
+            all.extend(args.iter().map(|a| a.as_bytes()));
+            command(name)
+                .keys(&all)
+                .map(|k| String::from_utf8(k.to_vec()).unwrap())
+                .collect()
+        };
+        for name in ["WASM.CALL", "WASM.CALL_RO"] {
+            assert_eq!(
+                keys(name, &["f", "KEYS", "a", "b", "ARGS", "x"]),
+                ["a", "b"]
+            );
+            assert_eq!(keys(name, &["f", "keys", "a", "args", "ARGS"]), ["a"]);
+            assert_eq!(keys(name, &["f", "KEYS", "a", "b"]), ["a", "b"]);
+            assert!(keys(name, &["f", "ARGS", "KEYS", "a"]).is_empty());
+            assert!(keys(name, &["f", "KEYS"]).is_empty());
+            assert!(keys(name, &["f", "KEYS", "ARGS", "x"]).is_empty());
+            assert!(keys(name, &["f"]).is_empty());
+            assert!(keys(name, &["f", "BOGUS", "a"]).is_empty());
+            assert_eq!(keys(name, &["f", "2", "a", "b", "x"]), ["a", "b"]);
+            assert_eq!(keys(name, &["f", "5", "a"]), ["a"]);
+            assert!(keys(name, &["f", "0", "x"]).is_empty());
+            assert!(keys(name, &["f", "1"]).is_empty());
+            assert!(keys(name, &["f", "99999999999999999999999", "a"]).is_empty());
+        }
+        assert!(command("WASM.CALL").is_hooked() && !command("WASM.CALL").is_plugin_callable());
+        assert!(!command("WASM.CALL").is_write() && !command("WASM.CALL_RO").is_write());
+        for admin in [
+            "WASM.LOAD",
+            "WASM.UNLOAD",
+            "WASM.LIST",
+            "WASM.INFO",
+            "WASM.STATS",
+            "WASM.HELP",
+            "PLUGIN.SEARCH",
+            "PLUGIN.HELP",
+        ] {
+            let c = command(admin);
+            assert!(!c.is_hooked() && !c.is_plugin_callable(), "{admin}");
+        }
+    }
+
+    #[test]
     fn reserved_names_include_every_command_and_plugin_spellings() {
         assert!(is_reserved("GET"));
         assert!(is_reserved("PLUGIN.ANYTHING"));
+        assert!(is_reserved("WASM.ANYTHING"));
         assert!(!is_reserved("GK.SUM"));
     }
 }

@@ -14,9 +14,14 @@
 //! * `server.call` for plugins, on the calling session's database;
 //! * `FCALL` / `FCALL_RO`, and `FUNCTION LOAD | LIST | DELETE | FLUSH` with
 //!   WebAssembly components as the libraries;
-//! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD` (also spelled
-//!   `PLUGIN.LIST`, ...), installing from a registry with every check that
-//!   `cargo ferrite-plugin install` makes.
+//! * ADR-013's `PLUGIN LIST | INFO | INSTALL | REMOVE | RELOAD | ENABLE |
+//!   DISABLE | SEARCH | HELP` (also spelled `PLUGIN.LIST`, ...), installing
+//!   from a registry with every check that `cargo ferrite-plugin install`
+//!   makes;
+//! * Ferrite's own spellings: `WASM.LOAD name module [REPLACE] [PERMISSIONS
+//!   perm ...]`, `WASM.UNLOAD`, `WASM.CALL` / `WASM.CALL_RO function [KEYS
+//!   key ...] [ARGS arg ...]`, `WASM.LIST`, `WASM.INFO`, `WASM.STATS` (calls,
+//!   errors and time per plugin) and `WASM.HELP`.
 //!
 //! ```no_run
 //! use ferrite_plugin_host::HostConfig;
@@ -39,7 +44,9 @@ pub mod pubsub;
 pub mod reply;
 pub mod resp;
 mod server;
+mod stats;
 pub mod types;
 pub mod value;
+mod wasm;
 
 pub use server::{DATABASES, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session};

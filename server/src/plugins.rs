@@ -108,7 +108,8 @@ fn functions(p: &Plugin, detail: bool) -> Reply {
 }
 
 /// `PLUGIN LIST | INFO name | INSTALL name[@req] | REMOVE name | RELOAD name
-/// | ENABLE name | DISABLE name` (also spelled `PLUGIN.LIST`, ...).
+/// | ENABLE name | DISABLE name | SEARCH [query] | HELP` (also spelled
+/// `PLUGIN.LIST`, ...).
 pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("PLUGIN");
@@ -141,6 +142,11 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
             None => Reply::err(format!("no plugin named `{}` is loaded", text(name))),
         },
         ("INSTALL", [request]) => install(server, &text(request)),
+        ("SEARCH", [] | [_]) => search(
+            server,
+            &args[1..].first().map_or(String::new(), |q| text(q)),
+        ),
+        ("HELP", []) => help(HELP),
         ("ENABLE" | "DISABLE", [name]) => {
             let name = text(name);
             if server.set_enabled(&name, sub == "ENABLE") {
@@ -187,6 +193,74 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
         }
         (other, _) => arity(&format!("PLUGIN|{other}")),
     }
+}
+
+/// A Redis-style `HELP` reply: one simple string per line.
+pub(crate) fn help(lines: &[&str]) -> Reply {
+    Reply::Array(lines.iter().map(|l| Reply::Simple((*l).into())).collect())
+}
+
+/// `PLUGIN HELP`'s lines.
+const HELP: &[&str] = &[
+    "PLUGIN <subcommand> [<arg> [value] [opt] ...]. Subcommands are (also spelled PLUGIN.<subcommand>):",
+    "LIST",
+    "    List the loaded plugins: name, version, functions, enabled.",
+    "INFO <name>",
+    "    Show a plugin's manifest, functions, permissions, limits and origin.",
+    "INSTALL <name>[@<version requirement>]",
+    "    Install a plugin from the registry (--registry), verified as cargo ferrite-plugin install does, and load it.",
+    "SEARCH [<query>]",
+    "    List the registry's plugins whose name or description contains <query>: name, latest version, description.",
+    "REMOVE <name>",
+    "    Unload a plugin (and delete the file PLUGIN INSTALL wrote).",
+    "RELOAD <name>",
+    "    Load a plugin again from the file it came from.",
+    "ENABLE <name>",
+    "    Dispatch a disabled plugin's functions, commands and hooks again.",
+    "DISABLE <name>",
+    "    Keep a plugin loaded but stop dispatching its functions, commands and hooks.",
+    "HELP",
+    "    Print this help.",
+];
+
+/// The error when a registry is needed and none is configured.
+const NO_REGISTRY: &str = "no registry is configured: start the server with `--registry R`";
+
+/// `PLUGIN SEARCH [query]`: the registry's plugins whose name or
+/// description contains `query` (any case), each with its latest version
+/// that is not yanked, as `cargo ferrite-plugin search` lists them.
+fn search(server: &Server, query: &str) -> Reply {
+    let Some(source) = &server.config().registry else {
+        return Reply::err(NO_REGISTRY);
+    };
+    let index = match source.index() {
+        Ok(i) => i,
+        Err(e) => return Reply::err(e),
+    };
+    let query = query.to_lowercase();
+    Reply::Array(
+        index
+            .plugins
+            .iter()
+            .filter_map(|(name, plugin)| {
+                let description = plugin.description.clone().unwrap_or_default();
+                if !name.to_lowercase().contains(&query)
+                    && !description.to_lowercase().contains(&query)
+                {
+                    return None;
+                }
+                let (version, _) = plugin.versions.iter().rev().find(|(_, e)| !e.yanked)?;
+                Some(Reply::Map(vec![
+                    (Reply::text("name"), Reply::text(name.clone())),
+                    (Reply::text("version"), Reply::text(version.to_string())),
+                    (
+                        Reply::text("description"),
+                        plugin.description.clone().map_or(Reply::Null, Reply::text),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
 }
 
 fn names(p: &Plugin) -> Reply {
@@ -273,7 +347,7 @@ fn install_dir(server: &Server) -> Option<PathBuf> {
 /// registry exactly as `cargo ferrite-plugin install` does, then load.
 fn install(server: &Server, request: &str) -> Reply {
     let Some(source) = &server.config().registry else {
-        return Reply::err("no registry is configured: start the server with `--registry R`");
+        return Reply::err(NO_REGISTRY);
     };
     let request = match Request::parse(request) {
         Ok(r) => r,

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use crate::commands::{self, Cmd, Command, Upper, wrong_arity};
 use crate::pubsub::{Inbox, Message, Registry};
 use crate::reply::{Out, Protocol, Reply};
+use crate::stats::PluginStats;
 use crate::types::{self, Ctx};
 use crate::value;
 
@@ -103,7 +104,20 @@ pub(crate) struct Inner {
     commands: AtomicU64,
     /// Guest calls of hooks, for `INFO`: a hook filtered out costs none.
     hook_calls: AtomicU64,
+    /// Each loaded plugin's call statistics (`WASM.STATS`), by name; the
+    /// dispatch table holds them too, so a call counts without a lock.
+    stats: Mutex<HashMap<String, Arc<PluginStats>>>,
     started: Instant,
+}
+
+/// What `WASM.LOAD` checks beyond what every load does.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LoadChecks<'a> {
+    /// The name the component's manifest must give.
+    pub(crate) name: Option<&'a str>,
+    /// The permissions the operator grants: each one the manifest asks for
+    /// must be among them. `None` grants what the manifest asks.
+    pub(crate) granted: Option<&'a [crate::wasm::Permission]>,
 }
 
 /// Why a plugin could not be loaded.
@@ -156,6 +170,7 @@ impl Server {
                 next_client: AtomicU64::new(1),
                 commands: AtomicU64::new(0),
                 hook_calls: AtomicU64::new(0),
+                stats: Mutex::new(HashMap::new()),
                 started: Instant::now(),
             }),
         })
@@ -214,6 +229,18 @@ impl Server {
         origin: Origin,
         replace: bool,
     ) -> Result<Arc<Plugin>, ServeError> {
+        self.load_with(component, origin, replace, LoadChecks::default())
+    }
+
+    /// [`Server::load`], refusing the component unless it passes `checks`
+    /// (before anything is replaced).
+    pub(crate) fn load_with(
+        &self,
+        component: &[u8],
+        origin: Origin,
+        replace: bool,
+        checks: LoadChecks<'_>,
+    ) -> Result<Arc<Plugin>, ServeError> {
         let opts = LoadOptions {
             warm: self.inner.config.warm,
             ..LoadOptions::default()
@@ -222,10 +249,26 @@ impl Server {
         let host = &self.inner.host;
         let prepared = host.prepare(component, opts.clone())?;
         let name = prepared.name().to_string();
-        if !replace && host.plugin(&name).is_some() {
+        if let Some(expected) = checks.name
+            && expected != name
+        {
             return Err(ServeError::Other(format!(
-                "Library '{name}' already exists (use FUNCTION LOAD REPLACE, or PLUGIN RELOAD)"
+                "the component's manifest names the plugin '{name}', not '{expected}': use WASM.LOAD {name} ..."
             )));
+        }
+        if let Some(granted) = checks.granted {
+            crate::wasm::check_permissions(&name, &prepared.manifest().permissions, granted)
+                .map_err(ServeError::Other)?;
+        }
+        if !replace && host.plugin(&name).is_some() {
+            return Err(ServeError::Other(match checks.name {
+                Some(_) => format!(
+                    "plugin '{name}' is already loaded: add REPLACE to replace it (WASM.LOAD {name} module REPLACE)"
+                ),
+                None => format!(
+                    "Library '{name}' already exists (use FUNCTION LOAD REPLACE, or PLUGIN RELOAD)"
+                ),
+            }));
         }
         let current = self.dispatch();
         for c in &prepared.entries().commands {
@@ -238,7 +281,7 @@ impl Server {
             let owner = current
                 .commands
                 .get(&c.name)
-                .map(|(owner, _)| owner.name())
+                .map(|(owner, ..)| owner.name())
                 .or_else(|| current.disabled.get(&c.name).map(String::as_str));
             if let Some(owner) = owner
                 && owner != name
@@ -254,7 +297,7 @@ impl Server {
                 let owner = current
                     .functions
                     .get(spelling.as_str())
-                    .map(|(owner, _)| owner.name())
+                    .map(|(owner, ..)| owner.name())
                     .or_else(|| current.disabled.get(spelling.as_str()).map(String::as_str));
                 if let Some(owner) = owner
                     && owner != name
@@ -266,6 +309,7 @@ impl Server {
             }
         }
         let plugin = host.install(component, opts)?;
+        lock(&self.inner.stats).entry(name.clone()).or_default();
         lock(&self.inner.origins).insert(name.clone(), origin);
         self.rebuild_table();
         Ok(plugin)
@@ -277,6 +321,7 @@ impl Server {
         let removed = self.inner.host.unload(name);
         lock(&self.inner.origins).remove(name);
         lock(&self.inner.disabled).remove(name);
+        lock(&self.inner.stats).remove(name);
         self.rebuild_table();
         removed
     }
@@ -307,6 +352,11 @@ impl Server {
         self.inner.host.plugin(name).is_some() && !lock(&self.inner.disabled).contains(name)
     }
 
+    /// Plugin `name`'s call statistics, if it is loaded.
+    pub(crate) fn stats(&self, name: &str) -> Option<Arc<PluginStats>> {
+        lock(&self.inner.stats).get(name).cloned()
+    }
+
     /// Where plugin `name` came from.
     pub fn origin(&self, name: &str) -> Option<Origin> {
         lock(&self.inner.origins).get(name).cloned()
@@ -315,7 +365,9 @@ impl Server {
     fn rebuild_table(&self) {
         let mut dispatch = Dispatch::default();
         let disabled = lock(&self.inner.disabled).clone();
+        let mut stats = lock(&self.inner.stats);
         for p in self.inner.host.plugins() {
+            let counters = stats.entry(p.name().to_string()).or_default().clone();
             if disabled.contains(p.name()) {
                 let names = p.entries().commands.iter().map(|c| c.name.clone()).chain(
                     p.functions()
@@ -331,7 +383,7 @@ impl Server {
             for c in &p.entries().commands {
                 dispatch
                     .commands
-                    .insert(c.name.clone(), (p.clone(), c.clone()));
+                    .insert(c.name.clone(), (p.clone(), c.clone(), counters.clone()));
             }
             for h in &p.entries().hooks {
                 let list = match h.event {
@@ -339,17 +391,17 @@ impl Server {
                     HookEvent::AfterCommand => &mut dispatch.after,
                     HookEvent::OnKeyWrite => &mut dispatch.on_write,
                 };
-                list.push((p.clone(), h.clone()));
+                list.push((p.clone(), h.clone(), counters.clone()));
             }
             for (i, f) in p.functions().iter().enumerate() {
                 if f.is_function() {
-                    dispatch.functions.insert(f.name.clone(), (p.clone(), i));
-                    dispatch
-                        .functions
-                        .insert(f.wit_name.clone(), (p.clone(), i));
+                    let entry = (p.clone(), i, counters.clone());
+                    dispatch.functions.insert(f.name.clone(), entry.clone());
+                    dispatch.functions.insert(f.wit_name.clone(), entry);
                 }
             }
         }
+        drop(stats);
         *self
             .inner
             .dispatch
@@ -411,15 +463,19 @@ fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 /// upper-case name) and hooks (by event).
 #[derive(Default)]
 struct Dispatch {
-    /// FCALL name (both spellings) → the plugin and the function's index.
-    functions: HashMap<String, (Arc<Plugin>, usize)>,
-    commands: HashMap<String, (Arc<Plugin>, CommandEntry)>,
-    before: Vec<(Arc<Plugin>, HookEntry)>,
-    after: Vec<(Arc<Plugin>, HookEntry)>,
-    on_write: Vec<(Arc<Plugin>, HookEntry)>,
+    /// FCALL name (both spellings) → the plugin, the function's index and
+    /// the plugin's statistics.
+    functions: HashMap<String, (Arc<Plugin>, usize, Arc<PluginStats>)>,
+    commands: HashMap<String, (Arc<Plugin>, CommandEntry, Arc<PluginStats>)>,
+    before: Vec<Hooked>,
+    after: Vec<Hooked>,
+    on_write: Vec<Hooked>,
     /// FCALL names and commands of disabled plugins → the plugin's name.
     disabled: HashMap<String, String>,
 }
+
+/// A hook, its plugin and the plugin's statistics.
+type Hooked = (Arc<Plugin>, HookEntry, Arc<PluginStats>);
 
 impl Inner {
     pub(crate) fn pubsub(&self) -> &Mutex<Registry> {
@@ -637,7 +693,7 @@ impl Session {
             let error = match (command, custom()) {
                 (Some(c), _) if !c.accepts(args.len()) => Some(wrong_arity(c.name)),
                 (Some(_), _) => None,
-                (None, Some((_, c))) if !c.accepts(args.len()) => Some(wrong_arity(&c.name)),
+                (None, Some((_, c, _))) if !c.accepts(args.len()) => Some(wrong_arity(&c.name)),
                 (None, Some(_)) => None,
                 (None, None) => Some(unknown(args[0], &args[1..])),
             };
@@ -866,8 +922,8 @@ impl Session {
             Some(c) => c.key_positions(args).next().map(|i| i - 1),
             None => (!rest.is_empty()).then_some(0),
         };
-        for (p, h) in dispatch.before.iter().filter(|(_, h)| h.wants(&name)) {
-            match self.hook(p, h, HookEvent::BeforeCommand, &name, rest, key) {
+        for (p, h, st) in dispatch.before.iter().filter(|(_, h, _)| h.wants(&name)) {
+            match self.hook(p, h, st, HookEvent::BeforeCommand, &name, rest, key) {
                 Ok(HookOutcome::Continue) => {}
                 Ok(HookOutcome::Abort(message)) => {
                     return Out::new(out, self.protocol).reply(&abort_reply(&message));
@@ -882,8 +938,8 @@ impl Session {
             out.truncate(mark);
             Out::new(out, protocol).reply(&reply);
         };
-        for (p, h) in dispatch.after.iter().filter(|(_, h)| h.wants(&name)) {
-            if let Err(e) = self.hook(p, h, HookEvent::AfterCommand, &name, rest, key) {
+        for (p, h, st) in dispatch.after.iter().filter(|(_, h, _)| h.wants(&name)) {
+            if let Err(e) = self.hook(p, h, st, HookEvent::AfterCommand, &name, rest, key) {
                 return fail(out, e, self.protocol);
             }
         }
@@ -894,9 +950,9 @@ impl Session {
             return;
         }
         for written in command.key_positions(args) {
-            for (p, h) in dispatch.on_write.iter().filter(|(_, h)| h.wants(&name)) {
+            for (p, h, st) in dispatch.on_write.iter().filter(|(_, h, _)| h.wants(&name)) {
                 let key = Some(written - 1);
-                if let Err(e) = self.hook(p, h, HookEvent::OnKeyWrite, &name, rest, key) {
+                if let Err(e) = self.hook(p, h, st, HookEvent::OnKeyWrite, &name, rest, key) {
                     return fail(out, e, self.protocol);
                 }
             }
@@ -904,10 +960,12 @@ impl Session {
     }
 
     /// Calls one hook; a failure is the error reply for the command.
+    #[allow(clippy::too_many_arguments)]
     fn hook(
         &self,
         plugin: &Arc<Plugin>,
         hook: &HookEntry,
+        stats: &PluginStats,
         event: HookEvent,
         name: &str,
         args: &[&[u8]],
@@ -920,11 +978,13 @@ impl Session {
             args,
             key,
         };
+        let started = Instant::now();
         let report =
             self.server
                 .inner
                 .host
                 .call_hook(plugin, hook, &call, self.call_options(false));
+        stats.hooks.record(started, report.result.is_err());
         log_records(plugin.name(), &report.logs);
         report.result.map_err(|e| {
             Reply::err(format!(
@@ -936,10 +996,17 @@ impl Session {
     }
 
     /// Runs a custom command of a plugin.
-    fn custom(&self, plugin: &Arc<Plugin>, command: &CommandEntry, args: &[&[u8]]) -> Reply {
+    fn custom(
+        &self,
+        plugin: &Arc<Plugin>,
+        command: &CommandEntry,
+        stats: &PluginStats,
+        args: &[&[u8]],
+    ) -> Reply {
         if !command.accepts(args.len()) {
             return wrong_arity(&command.name);
         }
+        let started = Instant::now();
         let report = self.server.inner.host.call_command(
             plugin,
             command,
@@ -947,10 +1014,12 @@ impl Session {
             self.call_options(false),
         );
         log_records(plugin.name(), &report.logs);
-        match report.result {
+        let reply = match report.result {
             Ok(frames) => frames_to_reply(frames),
             Err(e) => Reply::err(e),
-        }
+        };
+        stats.commands.record(started, reply.is_error());
+        reply
     }
 
     /// Runs one command without hooks.
@@ -968,7 +1037,7 @@ impl Session {
                 .ok()
                 .and_then(|name| dispatch.commands.get(name));
             return match custom {
-                Some((p, c)) => out.reply(&self.custom(p, c, args)),
+                Some((p, c, st)) => out.reply(&self.custom(p, c, st, args)),
                 None => match std::str::from_utf8(upper.as_bytes())
                     .ok()
                     .and_then(|name| dispatch.disabled.get(name))
@@ -985,6 +1054,22 @@ impl Session {
         match command.cmd {
             Cmd::Fcall => self.fcall(dispatch, rest, false, &mut out),
             Cmd::FcallRo => self.fcall(dispatch, rest, true, &mut out),
+            Cmd::WasmCall | Cmd::WasmCallRo => {
+                let read_only = command.cmd == Cmd::WasmCallRo;
+                match crate::wasm::parse_call(command.name, rest) {
+                    Ok(crate::wasm::Call::Numkeys) => {
+                        self.fcall(dispatch, rest, read_only, &mut out)
+                    }
+                    Ok(crate::wasm::Call::Words(params)) => {
+                        self.call_function(dispatch, rest[0], &params, read_only, &mut out)
+                    }
+                    Err(e) => out.reply(&e),
+                }
+            }
+            Cmd::Wasm => {
+                let sub = &command.name["WASM.".len()..];
+                out.reply(&crate::wasm::wasm(&self.server, sub, rest));
+            }
             Cmd::Ping if self.protocol == Protocol::Resp2 && self.subscribed() => match rest {
                 [] | [_] => {
                     out.array(2);
@@ -1082,11 +1167,24 @@ impl Session {
         if numkeys as usize > args.len() - 2 {
             return out.err("Number of keys can't be greater than number of args");
         }
-        let function = std::str::from_utf8(args[0])
+        self.call_function(dispatch, args[0], &args[2..], read_only, out);
+    }
+
+    /// Calls function `name` with `params` (keys then args), for `FCALL`
+    /// and `WASM.CALL`.
+    fn call_function(
+        &self,
+        dispatch: &Dispatch,
+        name: &[u8],
+        params: &[&[u8]],
+        read_only: bool,
+        out: &mut Out<'_>,
+    ) {
+        let function = std::str::from_utf8(name)
             .ok()
             .and_then(|name| dispatch.functions.get(name));
-        let Some((plugin, index)) = function else {
-            if let Some(plugin) = std::str::from_utf8(args[0])
+        let Some((plugin, index, stats)) = function else {
+            if let Some(plugin) = std::str::from_utf8(name)
                 .ok()
                 .and_then(|name| dispatch.disabled.get(name))
             {
@@ -1094,20 +1192,24 @@ impl Session {
             }
             return out.err(format_args!(
                 "Function not found: `{}` (FUNCTION LIST shows what is loaded)",
-                text(args[0])
+                text(name)
             ));
         };
         let opts = self.call_options(read_only);
+        let started = Instant::now();
         let report = self
             .server
             .inner
             .host
-            .call_bytes_at(plugin, *index, &args[2..], opts);
+            .call_bytes_at(plugin, *index, params, opts);
         log_records(plugin.name(), &report.logs);
+        let mark = out.mark();
         match report.result {
             Ok(result) => value::write(out, result),
             Err(e) => out.err(e),
         }
+        // A trap, or the function's own error result.
+        stats.functions.record(started, out.is_error_at(mark));
     }
 
     fn hello(&mut self, args: &[&[u8]]) -> Reply {
@@ -1260,7 +1362,7 @@ fn command_reply(args: &[&[u8]]) -> Reply {
         let (first, last, step) = match c.keys {
             commands::Keys::None => (0, 0, 0),
             commands::Keys::Range { first, last, step } => (first as i64, last as i64, step as i64),
-            commands::Keys::Numkeys => {
+            commands::Keys::Numkeys | commands::Keys::Wasm => {
                 flags.push(Reply::Simple("movablekeys".into()));
                 (0, 0, 0)
             }

@@ -1,7 +1,7 @@
 //! The server over TCP, driven by the `redis` crate as a client: keyspace
-//! commands, FCALL with every argument and result mapping, FUNCTION and
-//! PLUGIN commands, RESP2 and RESP3, hostile plugins among concurrent
-//! clients, and bad input on the wire.
+//! commands, FCALL with every argument and result mapping, FUNCTION,
+//! PLUGIN and WASM.* commands, RESP2 and RESP3, hostile plugins among
+//! concurrent clients, and bad input on the wire.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -1308,4 +1308,396 @@ fn a_disabled_plugin_stays_disabled_across_a_reload() {
     assert!(server.set_enabled("validate_email", true));
     assert!(server.is_enabled("validate_email"));
     assert!(!server.set_enabled("absent", true));
+}
+
+/// An integer field of a map reply (a RESP2 flat array or a RESP3 map).
+fn field(map: &Value, name: &str) -> i64 {
+    let pairs: Vec<(Value, Value)> = match map {
+        Value::Map(pairs) => pairs.clone(),
+        Value::Array(items) => items
+            .chunks(2)
+            .map(|kv| (kv[0].clone(), kv[1].clone()))
+            .collect(),
+        other => panic!("not a map: {other:?}"),
+    };
+    pairs
+        .into_iter()
+        .find_map(|(k, v)| match (k, v) {
+            (Value::BulkString(k), Value::Int(n)) if k == name.as_bytes() => Some(n),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no integer `{name}` in {map:?}"))
+}
+
+/// `WASM.STATS name`.
+fn wasm_stats(con: &mut redis::Connection, name: &str) -> Value {
+    redis::cmd("WASM.STATS").arg(name).query(con).unwrap()
+}
+
+/// A command from words separated by spaces.
+fn words(line: &str) -> redis::Cmd {
+    let mut cmd = redis::Cmd::new();
+    for word in line.split(' ') {
+        cmd.arg(word);
+    }
+    cmd
+}
+
+#[test]
+fn wasm_load_checks_name_replace_and_permissions() {
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let mut con = connect(addr);
+    let email = component("validate_email");
+    let name: String = redis::cmd("WASM.LOAD")
+        .arg("validate_email")
+        .arg(&email)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "validate_email");
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("validate_email")
+            .arg(&email)
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.starts_with("ERR") && e.contains("already loaded") && e.contains("REPLACE"),
+        "{e}"
+    );
+    let name: String = redis::cmd("WASM.LOAD")
+        .arg("validate_email")
+        .arg(&email)
+        .arg("replace")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "validate_email");
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("email")
+            .arg(&email)
+            .arg("REPLACE")
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("'validate_email'") && e.contains("'email'"),
+        "{e}"
+    );
+
+    // From a path; testbed asks for `keys`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("testbed.wasm");
+    std::fs::write(&path, component("testbed")).unwrap();
+    let path = path.to_str().unwrap();
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .arg(path)
+            .arg("PERMISSIONS")
+            .arg("network")
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("needs the permission keys") && e.contains("PERMISSIONS network keys"),
+        "{e}"
+    );
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .arg(path)
+            .arg("PERMISSIONS")
+            .arg("disk")
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("unknown permission 'disk'") && e.contains("keys, network"),
+        "{e}"
+    );
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .arg(path)
+            .arg("FORCE")
+            .query::<String>(&mut con),
+    );
+    assert!(e.contains("unknown option 'FORCE'"), "{e}");
+    let e = error_text(
+        redis::cmd("FCALL")
+            .arg("add")
+            .arg(0)
+            .arg(1)
+            .arg(2)
+            .query::<i64>(&mut con),
+    );
+    assert!(
+        e.contains("Function not found"),
+        "refused loads load nothing: {e}"
+    );
+    let name: String = redis::cmd("WASM.LOAD")
+        .arg("testbed")
+        .arg(path)
+        .arg("PERMISSIONS")
+        .arg("keys")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "testbed");
+    let info: Value = redis::cmd("WASM.INFO")
+        .arg("testbed")
+        .query(&mut con)
+        .unwrap();
+    assert!(format!("{info:?}").contains("file "), "{info:?}");
+    // A file plugin reloads from its file.
+    let reloaded: String = words("PLUGIN RELOAD testbed").query(&mut con).unwrap();
+    assert_eq!(reloaded, "reloaded testbed 1.0.0");
+    // Without PERMISSIONS, what the manifest asks is granted.
+    let _: String = redis::cmd("WASM.LOAD")
+        .arg("testbed")
+        .arg(path)
+        .arg("REPLACE")
+        .query(&mut con)
+        .unwrap();
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .arg(dir.path().join("none.wasm").to_str().unwrap())
+            .query::<String>(&mut con),
+    );
+    assert!(e.contains("cannot read") && e.contains("none.wasm"), "{e}");
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("wrong number of arguments for 'wasm.load'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wasm_call_list_info_stats_and_unload() {
+    let (_server, addr) = start(ServerConfig::default(), &["testbed", "validate_email"]);
+    let mut con = connect(addr);
+    let calls = field(&wasm_stats(&mut con, "testbed"), "calls");
+    let errors = field(&wasm_stats(&mut con, "testbed"), "errors");
+    assert_eq!((calls, errors), (0, 0));
+    // Both forms; KEYS / ARGS in any case.
+    let sum: i64 = words("WASM.CALL add KEYS 2 ARGS 3")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(sum, 5);
+    let sum: i64 = words("wasm.call add keys 4 args 5")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(sum, 9);
+    let sum: i64 = words("WASM.CALL add 1 2 3").query(&mut con).unwrap();
+    assert_eq!(sum, 5);
+    let sum: i64 = words("WASM.CALL add 0 2 3").query(&mut con).unwrap();
+    assert_eq!(sum, 5);
+    let s: String = words("WASM.CALL shout ARGS hi").query(&mut con).unwrap();
+    assert_eq!(s, "HI");
+    let n: i64 = words("WASM.CALL incr KEYS visits").query(&mut con).unwrap();
+    assert_eq!(n, 1);
+    let v: String = words("GET visits").query(&mut con).unwrap();
+    assert_eq!(v, "1");
+    // CALL_RO: the function's write is refused, its read is not.
+    let e = error_text(words("WASM.CALL_RO incr KEYS visits").query::<i64>(&mut con));
+    assert!(e.contains("read-only"), "{e}");
+    let e = error_text(words("WASM.CALL_RO incr 1 visits").query::<i64>(&mut con));
+    assert!(e.contains("read-only"), "{e}");
+    let v: String = words("WASM.CALL_RO get KEYS visits")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(v, "1");
+    let ok: i64 = words("WASM.CALL validate_email ARGS a@b.co")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(ok, 1);
+    // The FCALL form's own errors, and the word form's.
+    let e = error_text(words("WASM.CALL add 3 1 2").query::<i64>(&mut con));
+    assert!(e.contains("greater than number of args"), "{e}");
+    let e = error_text(words("WASM.CALL add KEYS").query::<i64>(&mut con));
+    assert!(e.starts_with("ERR KEYS needs at least one key"), "{e}");
+    let e = error_text(words("WASM.CALL add KEYS 1 ARGS").query::<i64>(&mut con));
+    assert!(e.starts_with("ERR ARGS needs at least one argument"), "{e}");
+    let e = error_text(words("WASM.CALL add WITH 1").query::<i64>(&mut con));
+    assert!(e.starts_with("ERR unknown option 'WITH'"), "{e}");
+    let e = error_text(redis::cmd("WASM.CALL").query::<i64>(&mut con));
+    assert!(
+        e.contains("wrong number of arguments for 'wasm.call'"),
+        "{e}"
+    );
+
+    // testbed ran add ×4, shout, incr, incr (refused, in RO) ×2, get: 9
+    // calls, 2 of them failed. Argument errors never reached it.
+    let stats = wasm_stats(&mut con, "testbed");
+    assert_eq!(field(&stats, "calls"), calls + 9, "{stats:?}");
+    assert_eq!(field(&stats, "errors"), errors + 2, "{stats:?}");
+    assert!(field(&stats, "total_us") >= field(&stats, "avg_us") * 9);
+    assert_eq!(field(&wasm_stats(&mut con, "validate_email"), "calls"), 1);
+    let all: Value = redis::cmd("WASM.STATS").query(&mut con).unwrap();
+    let Value::Array(all) = all else {
+        panic!("{all:?}")
+    };
+    assert_eq!(all.len(), 2);
+    let e = error_text(
+        redis::cmd("WASM.STATS")
+            .arg("nope")
+            .query::<Value>(&mut con),
+    );
+    assert!(e.contains("no plugin named `nope`"), "{e}");
+
+    let list: Value = redis::cmd("WASM.LIST").query(&mut con).unwrap();
+    let text = format!("{list:?}");
+    assert!(
+        text.contains("testbed") && text.contains("validate_email") && text.contains("enabled"),
+        "{text}"
+    );
+    let info: Value = redis::cmd("WASM.INFO")
+        .arg("validate_email")
+        .query(&mut con)
+        .unwrap();
+    let text = format!("{info:?}");
+    assert!(
+        text.contains("sha256") && text.contains("validate_email(email: string) -> bool"),
+        "{text}"
+    );
+    let e = error_text(redis::cmd("WASM.INFO").arg("nope").query::<Value>(&mut con));
+    assert!(e.contains("no plugin named `nope`"), "{e}");
+
+    // A disabled plugin's functions are refused through WASM.CALL too.
+    let _: () = words("PLUGIN DISABLE validate_email")
+        .query(&mut con)
+        .unwrap();
+    let e = error_text(words("WASM.CALL validate_email ARGS a@b.co").query::<i64>(&mut con));
+    assert!(e.contains("is disabled"), "{e}");
+    let _: () = words("PLUGIN ENABLE validate_email")
+        .query(&mut con)
+        .unwrap();
+
+    let _: () = words("WASM.UNLOAD validate_email").query(&mut con).unwrap();
+    let e = error_text(words("WASM.CALL validate_email ARGS a@b.co").query::<i64>(&mut con));
+    assert!(e.contains("Function not found"), "{e}");
+    let e = error_text(words("WASM.UNLOAD validate_email").query::<()>(&mut con));
+    assert!(e.contains("no plugin named `validate_email`"), "{e}");
+    let e = error_text(
+        redis::cmd("WASM.STATS")
+            .arg("validate_email")
+            .query::<Value>(&mut con),
+    );
+    assert!(e.contains("no plugin named"), "{e}");
+
+    // COMMAND knows them.
+    let info: Value = words("COMMAND INFO WASM.CALL WASM.LOAD PLUGIN.SEARCH")
+        .query(&mut con)
+        .unwrap();
+    let Value::Array(info) = info else {
+        panic!("{info:?}")
+    };
+    assert!(info.iter().all(|c| *c != Value::Nil), "{info:?}");
+    assert!(format!("{:?}", info[0]).contains("movablekeys"), "{info:?}");
+}
+
+#[test]
+fn wasm_stats_count_commands_and_hooks() {
+    let (_server, addr) = start(ServerConfig::default(), &["key_guard"]);
+    let mut con = connect(addr);
+    let _: () = words("SET a 1").query(&mut con).unwrap();
+    let e = error_text(words("SET locked:a 1").query::<()>(&mut con));
+    assert!(e.starts_with("DENIED"), "{e}");
+    let _: Value = words("GK.STATS a").query(&mut con).unwrap();
+    let stats = wasm_stats(&mut con, "key_guard");
+    // SET a: guard and track_write; SET locked:a: guard (which aborts, not
+    // an error).
+    assert_eq!(field(&stats, "hook_calls"), 3, "{stats:?}");
+    assert_eq!(field(&stats, "hook_errors"), 0, "{stats:?}");
+    assert_eq!(field(&stats, "command_calls"), 1, "{stats:?}");
+    assert_eq!(field(&stats, "calls"), 0, "{stats:?}");
+}
+
+#[test]
+fn plugin_search_and_help() {
+    use ferrite_plugin_registry::KeyPair;
+    use ferrite_plugin_registry::publish::{Artifact, publish};
+
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let mut con = connect(addr);
+    for search in ["PLUGIN SEARCH", "PLUGIN.SEARCH email"] {
+        let e = error_text(words(search).query::<Value>(&mut con));
+        assert!(
+            e.contains("no registry is configured") && e.contains("--registry"),
+            "{e}"
+        );
+    }
+    for help in ["PLUGIN HELP", "PLUGIN.HELP"] {
+        let lines: Vec<String> = words(help).query(&mut con).unwrap();
+        assert!(lines.iter().any(|l| l.starts_with("LIST")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.starts_with("SEARCH")), "{lines:?}");
+    }
+    let lines: Vec<String> = redis::cmd("WASM.HELP").query(&mut con).unwrap();
+    assert!(lines.iter().any(|l| l.starts_with("STATS")), "{lines:?}");
+
+    let registry = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    for package in ["validate_email", "geo_fence"] {
+        let artifact = Artifact::new(component(package), String::new()).unwrap();
+        publish(registry.path(), &artifact, &key, false).unwrap();
+    }
+    let config = ServerConfig {
+        registry: Some(ferrite_plugin_registry::Source::parse(
+            registry.path().to_str().unwrap(),
+        )),
+        ..ServerConfig::default()
+    };
+    let (_server, addr) = start(config, &[]);
+    let mut con = connect(addr);
+    let all: Vec<Value> = words("PLUGIN SEARCH").query(&mut con).unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let found: Vec<Value> = words("PLUGIN.SEARCH RFC").query(&mut con).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let text = format!("{found:?}");
+    assert!(
+        text.contains("validate_email") && text.contains("1.0.0") && text.contains("RFC 5322"),
+        "{text}"
+    );
+    let found: Vec<Value> = words("PLUGIN SEARCH GEO_").query(&mut con).unwrap();
+    assert!(format!("{found:?}").contains("geo_fence"), "{found:?}");
+    let none: Vec<Value> = words("PLUGIN SEARCH nothing-like-it")
+        .query(&mut con)
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+#[test]
+fn redis_cli_loads_and_calls_with_wasm_commands() {
+    if !redis_cli_available() {
+        return;
+    }
+    let (_server, addr) = start(ServerConfig::default(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("validate_email.wasm");
+    std::fs::write(&path, component("validate_email")).unwrap();
+    let port = addr.port().to_string();
+    let out = std::process::Command::new("redis-cli")
+        .args(["-p", &port, "-x", "WASM.LOAD", "validate_email"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "validate_email",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(cli(&["WASM.CALL", "validate_email", "ARGS", "a@b.co"]), "1");
+    assert_eq!(cli(&["WASM.CALL", "validate_email", "0", "nope"]), "0");
+    assert!(cli(&["WASM.LIST"]).contains("validate_email"));
+    assert!(cli(&["WASM.STATS", "validate_email"]).contains("calls\n2"));
 }
