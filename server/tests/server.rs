@@ -1701,3 +1701,58 @@ fn redis_cli_loads_and_calls_with_wasm_commands() {
     assert!(cli(&["WASM.LIST"]).contains("validate_email"));
     assert!(cli(&["WASM.STATS", "validate_email"]).contains("calls\n2"));
 }
+
+#[test]
+fn a_plugin_reaches_every_data_type_and_redis_cli_sees_it() {
+    if !redis_cli_available() {
+        return;
+    }
+    let (_server, addr) = start(ServerConfig::default(), &["testbed"]);
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &addr.port().to_string()])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // `visit` writes a hash, a list, a set, a sorted set, and a string
+    // through `server::call`, and reads the string's TTL.
+    let ttl: u64 = cli(&["FCALL", "visit", "0", "ada", "red", "4.5"])
+        .parse()
+        .expect("visit returns the TTL in ms");
+    assert!((59_000..=60_000).contains(&ttl), "{ttl}");
+    cli(&["FCALL", "visit", "0", "ada", "blue", "7"]);
+    assert_eq!(cli(&["HGET", "visit:ada", "tag"]), "blue");
+    assert_eq!(cli(&["HGET", "visit:ada", "count"]), "2");
+    assert_eq!(cli(&["LRANGE", "tags:ada", "0", "-1"]), "red\nblue");
+    assert_eq!(cli(&["SMEMBERS", "users"]), "ada");
+    assert_eq!(cli(&["ZSCORE", "scores", "ada"]), "7");
+    assert_eq!(cli(&["GET", "seen:ada"]), "blue");
+    let left: u64 = cli(&["TTL", "seen:ada"]).parse().unwrap();
+    assert!((59..=60).contains(&left), "{left}");
+
+    // Any command through `server::call`, reads in a read-only call too...
+    assert_eq!(
+        cli(&["FCALL_RO", "run", "0", r#"["HGET", "visit:ada", "tag"]"#]),
+        r#"Bulk([98, 108, 117, 101])"#
+    );
+    // ...but a write through `server::call` in FCALL_RO is refused, and
+    // nothing is written.
+    let refused = cli(&["FCALL_RO", "run", "0", r#"["SET", "k", "v"]"#]);
+    assert!(
+        refused.contains("SET writes, and this call of plugin `testbed` is read-only"),
+        "{refused}"
+    );
+    assert_eq!(cli(&["EXISTS", "k"]), "0");
+    let refused = cli(&["FCALL_RO", "visit", "0", "bob", "red", "1"]);
+    assert!(refused.contains("read-only"), "{refused}");
+    assert_eq!(cli(&["SISMEMBER", "users", "bob"]), "0");
+    // Commands a plugin may never run are refused in any call.
+    let refused = cli(&["FCALL", "run", "0", r#"["FLUSHALL"]"#]);
+    assert!(refused.contains("FLUSHALL may not be run by a plugin"), "{refused}");
+    assert_eq!(cli(&["DBSIZE"]), "5");
+    // A command's own error comes back as the server's text.
+    let wrong = cli(&["FCALL", "run", "0", r#"["LPUSH", "visit:ada", "x"]"#]);
+    assert!(wrong.contains("WRONGTYPE"), "{wrong}");
+}
