@@ -180,26 +180,67 @@ fn tests_never_reach_the_built_component() {
     assert_eq!(surface.functions, ["forever", "hit"]);
 }
 
+/// The examples' tests, on every Ferrite version this SDK builds for, as
+/// pgrx tests each PostgreSQL: on each, the examples whose
+/// `min_ferrite_version` it satisfies, built against the newest host API it
+/// serves.
 #[test]
-fn the_examples_tests_pass() {
-    let out = cli()
-        .args(["test", "--manifest-path"])
-        .arg(workspace().join("Cargo.toml"))
-        .args([
-            "-p",
-            "validate_email",
-            "-p",
-            "geo_fence",
-            "-p",
-            "json_transform",
-            "-p",
-            "rate_limiter",
-            "-p",
-            "key_guard",
+fn the_examples_tests_pass_on_every_supported_ferrite_version() {
+    let examples = [
+        "validate_email",
+        "geo_fence",
+        "json_transform",
+        "rate_limiter",
+        "key_guard",
+    ];
+    for api in ferrite_plugin_host::ApiVersion::ALL {
+        let ferrite = api.first_ferrite();
+        let runs: Vec<&str> = examples
+            .iter()
+            .copied()
+            .filter(|e| {
+                let manifest = ferrite_plugin_host::manifest::Manifest::read(
+                    &workspace().join("examples").join(e).join("plugin.toml"),
+                )
+                .unwrap();
+                manifest
+                    .plugin
+                    .min_ferrite_version
+                    .is_none_or(|m| m <= ferrite)
+            })
+            .collect();
+        assert!(runs.len() >= 4, "Ferrite {ferrite}: only {runs:?}");
+        let mut cmd = cli();
+        cmd.args([
+            "test",
+            "--ferrite-version",
+            &ferrite.to_string(),
+            "--manifest-path",
         ])
+        .arg(workspace().join("Cargo.toml"));
+        for e in &runs {
+            cmd.args(["-p", e]);
+        }
+        let out = cmd.output().unwrap();
+        let so = stdout(&out);
+        assert!(
+            out.status.success(),
+            "Ferrite {ferrite}:\n{so}\n{}",
+            stderr(&out)
+        );
+        assert_eq!(so.matches("test result: ok.").count(), runs.len(), "{so}");
+    }
+    // An example that needs a newer Ferrite says so rather than failing to build.
+    let out = cli()
+        .args(["test", "--ferrite-version", "0.2.0", "--manifest-path"])
+        .arg(workspace().join("Cargo.toml"))
+        .args(["-p", "rate_limiter"])
         .output()
         .unwrap();
-    let so = stdout(&out);
-    assert!(out.status.success(), "{so}\n{}", stderr(&out));
-    assert_eq!(so.matches("test result: ok.").count(), 5, "{so}");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("`rate_limiter` needs Ferrite 0.3.0 (`min_ferrite_version`"),
+        "{}",
+        stderr(&out)
+    );
 }

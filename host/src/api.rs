@@ -35,10 +35,11 @@ impl ApiVersion {
         }
     }
 
-    /// The first Ferrite version that serves this version.
+    /// The first Ferrite version that serves this version (Ferrite 0.2 was
+    /// the first to run plugins).
     pub fn first_ferrite(self) -> Version {
         match self {
-            ApiVersion::V0_1 => Version::new(0, 1, 0),
+            ApiVersion::V0_1 => Version::new(0, 2, 0),
             ApiVersion::V0_2 => Version::new(0, 3, 0),
         }
     }
@@ -88,7 +89,7 @@ mod tests {
             ApiVersion::served_by(&Version::new(0, 3, 0)),
             [ApiVersion::V0_1, ApiVersion::V0_2]
         );
-        assert_eq!(ApiVersion::served_by(&Version::new(0, 0, 9)), []);
+        assert_eq!(ApiVersion::served_by(&Version::new(0, 1, 9)), []);
     }
 
     #[test]

@@ -1750,7 +1750,10 @@ fn a_plugin_reaches_every_data_type_and_redis_cli_sees_it() {
     assert_eq!(cli(&["SISMEMBER", "users", "bob"]), "0");
     // Commands a plugin may never run are refused in any call.
     let refused = cli(&["FCALL", "run", "0", r#"["FLUSHALL"]"#]);
-    assert!(refused.contains("FLUSHALL may not be run by a plugin"), "{refused}");
+    assert!(
+        refused.contains("FLUSHALL may not be run by a plugin"),
+        "{refused}"
+    );
     assert_eq!(cli(&["DBSIZE"]), "5");
     // A command's own error comes back as the server's text.
     let wrong = cli(&["FCALL", "run", "0", r#"["LPUSH", "visit:ada", "x"]"#]);

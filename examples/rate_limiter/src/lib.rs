@@ -6,6 +6,11 @@
 //! clean themselves up. The sliding mode weighs the previous window's count by
 //! how much of it still overlaps the last `window_ms`, a close and cheap
 //! approximation of a true sliding log.
+//!
+//! The sliding-log mode is exact: each allowed request is a member of a
+//! sorted set, `ratelimit:<key>:log`, scored by its time; a request first
+//! drops the members older than `window_ms`, then counts the rest
+//! (`ZREMRANGEBYSCORE`, `ZCARD`, `ZADD`, as a Redis user would write it).
 
 use std::time::Duration;
 
@@ -19,6 +24,9 @@ pub enum Mode {
     FixedWindow,
     /// Blend the previous window into the current one: smooth at boundaries.
     SlidingWindow,
+    /// Keep every allowed request's time in a sorted set and count those
+    /// within the last `window_ms`: exact, one member per allowed request.
+    SlidingLog,
 }
 
 /// The verdict on one request.
@@ -36,6 +44,40 @@ pub struct Decision {
 
 fn counter(key: &str, window: u64) -> String {
     format!("ratelimit:{key}:{window}")
+}
+
+fn log_key(key: &str) -> String {
+    format!("ratelimit:{key}:log")
+}
+
+/// The sliding log: drop what left the window, count the rest, and record
+/// this request if it is allowed.
+fn allow_logged(key: &str, limit: u64, window_ms: u64, now: u64) -> Result<Decision, PluginError> {
+    let log = log_key(key);
+    let start = now.saturating_sub(window_ms) as f64;
+    // Scores are exclusive of the window's start: a request exactly
+    // `window_ms` old has left it.
+    kv::zrem_range_by_score(&log, f64::NEG_INFINITY, start)?;
+    let before = kv::zcard(&log)?;
+    let allowed = before < limit;
+    if allowed {
+        // Members must be unique: two requests in one millisecond are two members.
+        let member = format!("{now}-{:016x}", random::next_u64());
+        kv::zadd(&log, now as f64, member)?;
+        kv::expire(&log, Duration::from_millis(window_ms))?;
+    }
+    let count = before + u64::from(allowed);
+    // The window frees a slot when its oldest request leaves it.
+    let oldest = kv::zrange_by_score_limit(&log, f64::NEG_INFINITY, f64::INFINITY, 1)?;
+    let reset_ms = oldest.first().map_or(window_ms, |(_, t)| {
+        (*t as u64 + window_ms).saturating_sub(now)
+    });
+    Ok(Decision {
+        allowed,
+        count,
+        remaining: limit.saturating_sub(count),
+        reset_ms,
+    })
 }
 
 fn check_args(limit: u32, window_ms: u64) -> Result<(), PluginError> {
@@ -59,6 +101,9 @@ pub fn allow_at(
     now: u64,
 ) -> Result<Decision, PluginError> {
     check_args(limit, window_ms)?;
+    if mode == Mode::SlidingLog {
+        return allow_logged(key, limit.into(), window_ms, now);
+    }
     let window = now / window_ms;
     let name = counter(key, window);
     let current = kv::incr_by(&name, 1)?;
@@ -69,6 +114,7 @@ pub fn allow_at(
     let current = current.max(0) as u64;
     let count = match mode {
         Mode::FixedWindow => current,
+        Mode::SlidingLog => unreachable!("counted by `allow_logged`"),
         Mode::SlidingWindow => {
             let previous = previous_count(key, window)?;
             let elapsed = now % window_ms;
@@ -104,7 +150,7 @@ pub fn allow(key: String, limit: u32, window_ms: u64, mode: Mode) -> Result<Deci
 }
 
 /// [`allow`] with the operator's settings: `limit` (default 100), `window_ms`
-/// (default 60000) and `mode` (`fixed` or `sliding`, default `sliding`).
+/// (default 60000) and `mode` (`fixed`, `sliding` or `log`, default `sliding`).
 #[ferrite_plugin::function]
 pub fn hit(key: String) -> Result<Decision, PluginError> {
     let setting = |name: &str, default: u64| -> Result<u64, PluginError> {
@@ -123,16 +169,18 @@ pub fn hit(key: String) -> Result<Decision, PluginError> {
     let mode = match config::get("mode").as_deref() {
         None | Some("sliding") => Mode::SlidingWindow,
         Some("fixed") => Mode::FixedWindow,
+        Some("log") => Mode::SlidingLog,
         Some(other) => {
             return Err(PluginError::invalid_argument(format!(
-                "the setting `mode` must be `fixed` or `sliding`, not `{other}`"
+                "the setting `mode` must be `fixed`, `sliding` or `log`, not `{other}`"
             )));
         }
     };
     allow(key, limit, window_ms, mode)
 }
 
-/// Requests counted for `key` in the current window, without counting one.
+/// Requests counted for `key` in the current window (the fixed windows'
+/// counter), without counting one.
 #[ferrite_plugin::function]
 pub fn count(key: String, window_ms: u64) -> Result<u64, PluginError> {
     check_args(1, window_ms)?;
@@ -142,11 +190,12 @@ pub fn count(key: String, window_ms: u64) -> Result<u64, PluginError> {
         .unwrap_or(0))
 }
 
-/// Forgets `key`'s current and previous windows.
+/// Forgets `key`'s current and previous windows, and its sliding log.
 #[ferrite_plugin::function]
 pub fn reset(key: String, window_ms: u64) -> Result<(), PluginError> {
     check_args(1, window_ms)?;
     let window = clock::now_ms() / window_ms;
+    kv::del(log_key(&key))?;
     kv::del(counter(&key, window))?;
     if window > 0 {
         kv::del(counter(&key, window - 1))?;
@@ -219,6 +268,50 @@ fn each_window_has_its_own_counter() {
         Some("1")
     );
     assert_eq!(kv::scan("ratelimit:w:", 10).unwrap().len(), 2);
+}
+
+#[ferrite_plugin::test]
+fn a_sliding_log_counts_exactly_the_last_window() {
+    // Three requests at 0, 400 and 800 ms fill a limit of 3 per second.
+    for t in [0, 400, 800] {
+        assert!(
+            allow_at("log", 3, 1000, Mode::SlidingLog, 10_000 + t)
+                .unwrap()
+                .allowed
+        );
+    }
+    let d = allow_at("log", 3, 1000, Mode::SlidingLog, 10_900).unwrap();
+    assert!(!d.allowed);
+    assert_eq!((d.count, d.remaining), (3, 0));
+    // The first request leaves the window at 11 000 ms: the reset says so.
+    assert_eq!(d.reset_ms, 100);
+    // A refused request is not recorded, so one slot frees exactly then.
+    let d = allow_at("log", 3, 1000, Mode::SlidingLog, 11_000).unwrap();
+    assert!(d.allowed, "{d:?}");
+    assert!(
+        !allow_at("log", 3, 1000, Mode::SlidingLog, 11_001)
+            .unwrap()
+            .allowed
+    );
+    // The log is a sorted set of the allowed requests, expiring with the window.
+    assert_eq!(kv::zcard(log_key("log")).unwrap(), 3);
+    assert!(kv::ttl(log_key("log")).unwrap().remaining().is_some());
+}
+
+#[ferrite_plugin::test]
+fn a_sliding_log_keeps_requests_of_one_millisecond_apart() {
+    for _ in 0..5 {
+        allow_at("burst", 10, 1000, Mode::SlidingLog, 5_000).unwrap();
+    }
+    assert_eq!(kv::zcard(log_key("burst")).unwrap(), 5);
+    let d = allow_at("burst", 10, 1000, Mode::SlidingLog, 5_999).unwrap();
+    assert_eq!(d.count, 6);
+    assert_eq!(
+        allow_at("burst", 10, 1000, Mode::SlidingLog, 6_000)
+            .unwrap()
+            .count,
+        2
+    );
 }
 
 #[ferrite_plugin::test]
