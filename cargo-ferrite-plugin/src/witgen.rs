@@ -29,15 +29,35 @@ pub fn world_name(plugin: &str) -> String {
     if valid { kebab } else { "plugin".into() }
 }
 
+/// The SDK's own types that are the host's command and hook contract, by
+/// Rust path and WIT name: from host API 0.2.0 on they are the package's
+/// `types` (used, not defined in the plugin's world).
+const CONTRACT_TYPES: [(&str, &str); 3] = [
+    ("ferrite_plugin::command::Frame", "resp-frame"),
+    ("ferrite_plugin::hook::HookEvent", "hook-event"),
+    ("ferrite_plugin::hook::HookResult", "hook-result"),
+];
+
 /// Every named type the exports use, dependencies first, each once.
 struct Types {
     defs: Vec<Rc<TypeDef>>,
     /// `use`d types: (interface, name).
     uses: Vec<(String, String)>,
+    /// The host API built against.
+    api: ApiVersion,
 }
 
 impl Types {
     fn visit(&mut self, ty: &Ty) -> Result<()> {
+        if let Ty::Def(def) = ty
+            && self.api >= ApiVersion::V0_2
+            && CONTRACT_TYPES.contains(&(def.rust_path.as_str(), def.wit_name.as_str()))
+        {
+            return self.visit(&Ty::Use {
+                interface: "types".into(),
+                name: def.wit_name.clone(),
+            });
+        }
         match ty {
             Ty::List(t) | Ty::Option(t) => self.visit(t)?,
             Ty::Result(ok, err) => {
@@ -174,6 +194,7 @@ pub fn world(
     let mut types = Types {
         defs: Vec::new(),
         uses: Vec::new(),
+        api,
     };
     for e in exports {
         for (_, t) in &e.params {

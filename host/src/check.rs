@@ -118,7 +118,7 @@ fn permission_for(import: &str) -> Result<Option<&'static str>, ()> {
     let (iface, _) = rest.split_once('@').unwrap_or((rest, ""));
     match iface {
         "kv" | "server" => Ok(Some("keys")),
-        "log" | "config" | "clock" | "random" | "runtime" | "types" => Ok(None),
+        "log" | "config" | "clock" | "random" | "events" | "runtime" | "types" => Ok(None),
         _ => Err(()),
     }
 }

@@ -68,6 +68,21 @@ enum WitHookEvent {
     AfterCommand,
     #[component(name = "on-key-write")]
     OnKeyWrite,
+    #[component(name = "on-event")]
+    OnEvent,
+}
+
+/// The WIT enum `hook-event` of SDK 0.1.0, which had no custom events.
+#[derive(Debug, Clone, Copy, ComponentType, Lower)]
+#[component(enum)]
+#[repr(u8)]
+enum WitHookEventV1 {
+    #[component(name = "before-command")]
+    BeforeCommand,
+    #[component(name = "after-command")]
+    AfterCommand,
+    #[component(name = "on-key-write")]
+    OnKeyWrite,
 }
 
 /// The WIT variant `hook-result`.
@@ -87,7 +102,7 @@ type HookFunc<'a> = TypedFunc<(WitHookEvent, &'a [u8], Option<u32>), (WitHookRes
 /// A hook export of SDK 0.1.0: `func(event: hook-event, command: string,
 /// args: list<list<u8>>, key: option<list<u8>>) -> hook-result`.
 type HookFuncV1<'a> =
-    TypedFunc<(WitHookEvent, &'a str, &'a [&'a [u8]], Option<&'a [u8]>), (WitHookResult,)>;
+    TypedFunc<(WitHookEventV1, &'a str, &'a [&'a [u8]], Option<&'a [u8]>), (WitHookResult,)>;
 
 /// A command export: `func(words: list<u8>) -> result<list<resp-frame>, error>`.
 type CommandFunc<'a> = TypedFunc<(&'a [u8],), (Result<Vec<Frame>, WitError>,)>;
@@ -156,6 +171,10 @@ fn is_variant(t: &Type, cases: &[&str], payload: impl Fn(&str, Option<&Type>) ->
 }
 
 fn is_hook_event(t: &Type) -> bool {
+    matches!(t, Type::Enum(e) if e.names().eq(["before-command", "after-command", "on-key-write", "on-event"]))
+}
+
+fn is_hook_event_v1(t: &Type) -> bool {
     matches!(t, Type::Enum(e) if e.names().eq(["before-command", "after-command", "on-key-write"]))
 }
 
@@ -174,7 +193,7 @@ fn is_hook(params: &[Type], result: Option<&Type>) -> bool {
             is_hook_event(event) && is_bytes(words)
         }
         [event, Type::String, args, Type::Option(key)] => {
-            is_hook_event(event) && is_list_of_bytes(args) && is_bytes(&key.ty())
+            is_hook_event_v1(event) && is_list_of_bytes(args) && is_bytes(&key.ty())
         }
         _ => false,
     };
@@ -266,7 +285,8 @@ pub enum HookOutcome {
 pub struct HookCall<'a> {
     /// When.
     pub event: HookEvent,
-    /// The command, upper-case.
+    /// The command, upper-case; for [`HookEvent::OnEvent`], the event's name
+    /// (and `args` its payload alone).
     pub command: &'a str,
     /// Its arguments after the name.
     pub args: &'a [&'a [u8]],
@@ -360,12 +380,24 @@ impl Host {
             HookEvent::BeforeCommand => WitHookEvent::BeforeCommand,
             HookEvent::AfterCommand => WitHookEvent::AfterCommand,
             HookEvent::OnKeyWrite => WitHookEvent::OnKeyWrite,
+            HookEvent::OnEvent => WitHookEvent::OnEvent,
         };
         let key = event.key.filter(|&i| i < event.args.len());
         self.call_entry(plugin, &hook.export, opts, |store, func, v1| {
             // SAFETY: `check_signatures` checked the export's type at load, and
             // `v1` tells which of the two it is.
             let result = if v1 {
+                let kind = match kind {
+                    WitHookEvent::BeforeCommand => WitHookEventV1::BeforeCommand,
+                    WitHookEvent::AfterCommand => WitHookEventV1::AfterCommand,
+                    WitHookEvent::OnKeyWrite => WitHookEventV1::OnKeyWrite,
+                    // SDK 0.1.0 had no custom events, so no entry of its asks for them.
+                    WitHookEvent::OnEvent => {
+                        return Err(wasmtime::Error::msg(
+                            "a hook built by SDK 0.1.0 cannot receive custom events",
+                        ));
+                    }
+                };
                 let f: HookFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 let key = key.map(|i| event.args[i]);
                 f.call(store, (kind, event.command, event.args, key))?.0

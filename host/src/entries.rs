@@ -9,6 +9,7 @@
 //! command GK.SUM -2 ferrite-command-gk-sum
 //! hook guard before_command SET,DEL ferrite-hook-guard
 //! hook audit after_command * ferrite-hook-audit
+//! hook shipped on_event order.paid ferrite-hook-shipped
 //! ```
 //!
 //! The host reads the section at load and checks it against the exports and
@@ -30,6 +31,8 @@ pub enum HookEvent {
     AfterCommand,
     /// For each key a command wrote.
     OnKeyWrite,
+    /// A custom event a plugin emitted.
+    OnEvent,
 }
 
 impl HookEvent {
@@ -39,6 +42,7 @@ impl HookEvent {
             HookEvent::BeforeCommand => "before_command",
             HookEvent::AfterCommand => "after_command",
             HookEvent::OnKeyWrite => "on_key_write",
+            HookEvent::OnEvent => "on_event",
         }
     }
 
@@ -48,6 +52,7 @@ impl HookEvent {
             HookEvent::BeforeCommand => "before-command",
             HookEvent::AfterCommand => "after-command",
             HookEvent::OnKeyWrite => "on-key-write",
+            HookEvent::OnEvent => "on-event",
         }
     }
 
@@ -57,6 +62,7 @@ impl HookEvent {
             "before_command" => Some(HookEvent::BeforeCommand),
             "after_command" => Some(HookEvent::AfterCommand),
             "on_key_write" => Some(HookEvent::OnKeyWrite),
+            "on_event" => Some(HookEvent::OnEvent),
             _ => None,
         }
     }
@@ -92,14 +98,25 @@ pub struct HookEntry {
     pub function: String,
     /// When it runs.
     pub event: HookEvent,
-    /// The commands it runs for, upper-case; empty for all.
+    /// The commands it runs for, upper-case; empty for all. For `on_event`,
+    /// the names of the events it receives (never empty).
     pub commands: Vec<String>,
     /// The export that runs it.
     pub export: String,
 }
 
+/// Whether `name` is a valid custom event name: 1 to 128 ASCII letters,
+/// digits and `.:_-`.
+pub fn is_event_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(&b))
+}
+
 impl HookEntry {
-    /// Whether the hook runs for `command` (upper-case).
+    /// Whether the hook runs for `command` (upper-case), or for `on_event`
+    /// receives the event `command`.
     pub fn wants(&self, command: &str) -> bool {
         self.commands.is_empty() || self.commands.iter().any(|c| c == command)
     }
@@ -161,9 +178,15 @@ impl Entries {
                     });
                 }
                 ["hook", function, event, filter, export] if export.starts_with(HOOK_PREFIX) => {
+                    let event = HookEvent::parse(event).ok_or_else(bad)?;
+                    if event == HookEvent::OnEvent
+                        && (*filter == "*" || !filter.split(',').all(is_event_name))
+                    {
+                        return Err(bad());
+                    }
                     out.hooks.push(HookEntry {
                         function: function.to_string(),
-                        event: HookEvent::parse(event).ok_or_else(bad)?,
+                        event,
                         commands: if *filter == "*" {
                             Vec::new()
                         } else {
@@ -225,6 +248,12 @@ mod tests {
                     commands: vec![],
                     export: "ferrite-hook-audit".into(),
                 },
+                HookEntry {
+                    function: "shipped".into(),
+                    event: HookEvent::OnEvent,
+                    commands: vec!["order.paid".into()],
+                    export: "ferrite-hook-shipped".into(),
+                },
             ],
         };
         assert_eq!(Entries::parse(&e.to_text()).unwrap(), e);
@@ -234,6 +263,8 @@ mod tests {
             "command gk.sum -2 ferrite-command-x",
             "command X 0 ferrite-command-x",
             "hook g later * ferrite-hook-g",
+            "hook g on_event * ferrite-hook-g",
+            "hook g on_event a,b\u{7f} ferrite-hook-g",
             "x",
         ] {
             assert!(Entries::parse(bad).is_err(), "{bad}");

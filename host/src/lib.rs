@@ -60,7 +60,7 @@ pub use error::{CallError, LoadError};
 pub use host::{Host, LoadOptions, MANIFEST_SECTION, embedded_manifest};
 pub use keyspace::{Keyspace, KvError, MemoryKeyspace, Slot};
 pub use plugin::{FunctionInfo, Plugin};
-pub use server_call::{ServerCall, ServerCommands};
+pub use server_call::{Emit, ServerCall, ServerCommands};
 pub use state::{
     Clock, Level, LogRecord, ManualClock, Random, SeededRandom, SystemClock, SystemRandom,
 };

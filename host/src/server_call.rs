@@ -6,6 +6,10 @@
 //! ([`CallOptions::commands`](crate::CallOptions::commands)). The host checks
 //! that the plugin was granted the keyspace; the server refuses what a
 //! plugin may never run and, in a read-only call, every write.
+//!
+//! The same trait delivers the custom events plugins emit (`events.emit`)
+//! to the hooks subscribed to them, since only the server knows its
+//! plugins' hooks.
 
 use crate::dispatch::Frame;
 use crate::keyspace::KvError;
@@ -22,7 +26,22 @@ pub struct ServerCall<'a> {
     pub plugin: &'a str,
 }
 
-/// The commands a server offers plugins through `server.call`.
+/// One `events.emit` from a plugin.
+#[derive(Debug, Clone, Copy)]
+pub struct Emit<'a> {
+    /// The event's name, checked by
+    /// [`is_event_name`](crate::entries::is_event_name).
+    pub name: &'a str,
+    /// Its payload.
+    pub payload: &'a [u8],
+    /// The emitting plugin's name.
+    pub plugin: &'a str,
+    /// The emitting call is read-only; the subscribers' calls should be too.
+    pub read_only: bool,
+}
+
+/// The commands a server offers plugins through `server.call`, and the
+/// delivery of their custom events.
 pub trait ServerCommands: Send + Sync {
     /// Runs `call.args` and returns its reply as frames in pre-order (an
     /// `Array(n)` followed by its `n` items), as plugin commands return
@@ -30,4 +49,15 @@ pub trait ServerCommands: Send + Sync {
     /// a command refused to the plugin (one a plugin may never run, a write
     /// in a read-only call) is `Err(KvError::PermissionDenied(why))`.
     fn call(&self, call: &ServerCall<'_>) -> Result<Vec<Frame>, KvError>;
+
+    /// Delivers a custom event to the hooks subscribed to its name, each
+    /// under its own plugin's limits, and returns how many received it. A
+    /// subscriber's abort, or an event nested too deep in other events'
+    /// hooks, is `Err(KvError::InvalidArgument(why))`.
+    fn emit(&self, event: &Emit<'_>) -> Result<u32, KvError> {
+        let _ = event;
+        Err(KvError::Failed(
+            "this server delivers no custom events".into(),
+        ))
+    }
 }

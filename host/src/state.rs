@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::keyspace::{Keyspace, KvError};
-use crate::server_call::{ServerCall, ServerCommands};
+use crate::server_call::{Emit, ServerCall, ServerCommands};
 
 /// The host API this host serves components built against now.
 mod wit {
@@ -47,7 +47,7 @@ pub(crate) fn add_to_linker(
 
 /// `ferrite:plugin/types.error`, as commands return it.
 pub(crate) use wit::ferrite::plugin::types::Error as WitError;
-use wit::ferrite::plugin::{clock, config, kv, log, random, runtime, server, types};
+use wit::ferrite::plugin::{clock, config, events, kv, log, random, runtime, server, types};
 
 /// The host's clock, as plugins see it through `clock.now-ms`.
 pub trait Clock: Send + Sync {
@@ -640,6 +640,37 @@ fn resp_frame(f: crate::dispatch::Frame) -> types::RespFrame {
         Frame::Null => types::RespFrame::Null,
         Frame::Array(n) => types::RespFrame::Array(n),
         Frame::Error(e) => types::RespFrame::Error(e),
+    }
+}
+
+/// The most bytes of one event's payload.
+pub const MAX_EVENT_PAYLOAD: usize = 1 << 20;
+
+impl events::Host for CallState {
+    fn emit(&mut self, name: String, payload: Vec<u8>) -> Result<u32, types::Error> {
+        if !crate::entries::is_event_name(&name) {
+            return Err(types::Error::InvalidArgument(format!(
+                "`{name}` is not an event name: use 1 to 128 letters, digits and `.:_-`"
+            )));
+        }
+        if payload.len() > MAX_EVENT_PAYLOAD {
+            return Err(types::Error::InvalidArgument(format!(
+                "the payload of event `{name}` is {} bytes; at most {MAX_EVENT_PAYLOAD} are delivered",
+                payload.len()
+            )));
+        }
+        let Some(commands) = &self.commands else {
+            return Err(types::Error::Host(
+                "this host delivers no events (`events.emit` needs a server, e.g. `cargo ferrite-plugin run` or `test`)".into(),
+            ));
+        };
+        let event = Emit {
+            name: &name,
+            payload: &payload,
+            plugin: &self.grants.plugin,
+            read_only: self.read_only,
+        };
+        commands.emit(&event).map_err(kv_error)
     }
 }
 

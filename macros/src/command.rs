@@ -189,8 +189,28 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut event: Option<syn::Ident> = None;
     let mut commands: Vec<LitStr> = Vec::new();
+    let mut on_event: Option<LitStr> = None;
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("commands") {
+        if meta.path.is_ident("on_event") {
+            if event.is_some() {
+                return Err(meta.error("a hook has one event"));
+            }
+            let name: LitStr = meta.value()?.parse()?;
+            let text = name.value();
+            let valid = (1..=128).contains(&text.len())
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(&b));
+            if !valid {
+                return Err(syn::Error::new(
+                    name.span(),
+                    "an event name is 1 to 128 letters, digits and `.:_-`, such as \"order.paid\"",
+                ));
+            }
+            event = Some(syn::Ident::new("on_event", meta.path.span()));
+            on_event = Some(name);
+            Ok(())
+        } else if meta.path.is_ident("commands") {
             let value = meta.value()?;
             let list;
             syn::bracketed!(list in value);
@@ -207,12 +227,12 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
                     Ok(())
                 }
                 other => Err(meta.error(format!(
-                    "unknown hook event `{other}`: use `before_command`, `after_command` or `on_key_write`"
+                    "unknown hook event `{other}`: use `before_command`, `after_command`, `on_key_write` or `on_event = \"name\"`"
                 ))),
             }
         } else {
             Err(meta.error(
-                "unknown option: `#[ferrite_plugin::hook]` takes an event and `commands = [...]`",
+                "unknown option: `#[ferrite_plugin::hook]` takes an event and `commands = [...]`, or `on_event = \"name\"`",
             ))
         }
     });
@@ -229,12 +249,21 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         errors.push(syn::Error::new(
             Span::call_site(),
-            "name the hook's event: `#[ferrite_plugin::hook(before_command)]`, `after_command` or `on_key_write`",
+            "name the hook's event: `#[ferrite_plugin::hook(before_command)]`, `after_command`, `on_key_write` or `on_event = \"name\"`",
         ));
         let e = errors.finish().unwrap_err().into_compile_error();
         return quote!(#item #e);
     };
+    if let (Some(_), Some(c)) = (&on_event, commands.first()) {
+        errors.push(syn::Error::new(
+            c.span(),
+            "an `on_event` hook receives its event, not commands: remove `commands = [...]`",
+        ));
+    }
     let mut filter = Vec::new();
+    if let Some(name) = &on_event {
+        filter.push(name.value());
+    }
     for c in &commands {
         let v = c.value().to_ascii_uppercase();
         if v.is_empty() || v.contains(',') || v.contains(char::is_whitespace) {

@@ -964,6 +964,54 @@ pub mod server {
     }
 }
 
+/// Custom events between plugins.
+///
+/// Always granted. A plugin emits a named event with a payload; the server
+/// runs every hook subscribed to that name
+/// (`#[ferrite_plugin::hook(on_event = "name")]`), each under its own
+/// plugin's limits and permissions, before `emit` returns. Events emitted by
+/// those hooks are delivered too, up to a fixed depth, so a loop of events
+/// ends with an error instead of running forever.
+#[cfg(not(feature = "host-api-0-1"))]
+pub mod events {
+    #[allow(unused_imports)]
+    use crate::__private::{Flat, I32, Lift, Lower, Slot, Ty, WitPayload, WitType};
+
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    #[link(wasm_import_module = "ferrite:plugin/events@0.2.0")]
+    unsafe extern "C" {
+        #[link_name = "emit"]
+        fn emit_import(p0: i32, p1: i32, p2: i32, p3: i32, p4: i32);
+    }
+
+    /// Delivers the event `name` with `payload` to its subscribers and
+    /// returns how many received it.
+    ///
+    /// A subscriber that aborts stops the delivery: `emit` returns
+    /// `invalid-argument` with the subscriber's message. An event emitted
+    /// too deep inside other events' hooks is `invalid-argument` too. A name
+    /// is 1 to 128 letters, digits and `.:_-`.
+    #[cfg(target_arch = "wasm32")]
+    #[cfg(not(feature = "host-api-0-1"))]
+    pub fn emit(name: &str, payload: &[u8]) -> Result<u32, crate::PluginError> {
+        let mut args = Lower::new();
+        args.push(name.as_ptr() as usize as u64);
+        args.push(name.len() as u64);
+        args.push(payload.as_ptr() as usize as u64);
+        args.push(payload.len() as u64);
+        const _: () = assert!(<Result<u32, crate::PluginError> as WitPayload>::SIZE == 16);
+        let mut area = core::mem::MaybeUninit::<[u64; 2]>::uninit();
+        // SAFETY: the arguments are the canonical lowering of the parameters,
+        // the borrowed ones outlive the call, and the host writes a `Result<u32, crate::PluginError>` into the
+        // return area, with memory it allocated through `cabi_realloc`.
+        unsafe {
+            emit_import(Slot::from_bits(args.get(0)), Slot::from_bits(args.get(1)), Slot::from_bits(args.get(2)), Slot::from_bits(args.get(3)), area.as_mut_ptr() as usize as i32);
+            <Result<u32, crate::PluginError> as WitPayload>::load(area.as_ptr().cast())
+        }
+    }
+}
+
 /// Reports from the SDK's runtime to the host. Plugin code does not call this directly.
 ///
 /// Always granted.

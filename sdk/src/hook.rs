@@ -7,6 +7,26 @@
 //! only for those commands, so an unrelated command costs no call. What a hook
 //! writes through [`kv`](crate::kv) does not fire hooks again.
 //!
+//! `on_event = "name"` subscribes a hook to a custom event that plugins emit
+//! with [`events::emit`](crate::events::emit); [`HookContext::event_name`]
+//! and [`HookContext::payload`] say what arrived. Aborting refuses the
+//! event: the emitter's `emit` fails with the message.
+//!
+//! ```
+//! use ferrite_plugin::hook::{HookContext, HookResult};
+//! use ferrite_plugin::kv;
+//!
+//! /// Counts paid orders, as the checkout plugin announces them.
+//! #[ferrite_plugin::hook(on_event = "order.paid")]
+//! fn count_paid(ctx: &HookContext) -> HookResult {
+//!     let _order = ctx.payload();
+//!     match kv::incr_by("orders:paid", 1) {
+//!         Ok(_) => HookResult::Continue,
+//!         Err(e) => HookResult::Abort(e.to_string()),
+//!     }
+//! }
+//! ```
+//!
 //! ```
 //! use ferrite_plugin::hook::{HookContext, HookResult};
 //!
@@ -32,6 +52,8 @@ pub enum HookEvent {
     AfterCommand,
     /// After a command wrote a key, once per key.
     OnKeyWrite,
+    /// A plugin emitted a custom event the hook subscribes to.
+    OnEvent,
 }
 
 /// What a hook decides.
@@ -88,7 +110,7 @@ impl HookContext {
         self.event
     }
 
-    /// The command's name, upper-case (`SET`).
+    /// The command's name, upper-case (`SET`); for a custom event, its name.
     pub fn command(&self) -> &str {
         self.words
             .get(0)
@@ -99,6 +121,27 @@ impl HookContext {
     /// The command's arguments after its name, byte for byte.
     pub fn args(&self) -> Args<'_> {
         self.words.from(1)
+    }
+
+    /// For [`HookEvent::OnEvent`], the event's name (`order.paid`);
+    /// otherwise `None`.
+    pub fn event_name(&self) -> Option<&str> {
+        (self.event == HookEvent::OnEvent).then(|| self.command())
+    }
+
+    /// For [`HookEvent::OnEvent`], the event's payload, byte for byte;
+    /// otherwise empty.
+    pub fn payload(&self) -> &[u8] {
+        match self.event {
+            HookEvent::OnEvent => self.args().get(0).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// A context for the event `name` with `payload`, as the host gives it
+    /// to an `on_event` hook (for native tests of a hook).
+    pub fn event_of(name: impl Into<String>, payload: impl Into<Vec<u8>>) -> HookContext {
+        HookContext::new(HookEvent::OnEvent, name, vec![payload.into()], None)
     }
 
     /// The key: for `on_key_write`, the key written; otherwise the first key

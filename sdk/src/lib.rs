@@ -59,8 +59,8 @@
 //!
 //! # Host API
 //!
-//! [`log`], [`kv`], [`server`], [`config`], [`clock`] and [`random`] are
-//! plain functions. `kv` (strings, hashes, lists, sets, sorted sets) and
+//! [`log`], [`kv`], [`server`], [`events`], [`config`], [`clock`] and
+//! [`random`] are plain functions. `kv` (strings, hashes, lists, sets, sorted sets) and
 //! `server` (any command, as `redis.call`) need `keys = true` in
 //! `plugin.toml`; the others are always permitted. A plugin imports nothing
 //! else: no WASI, no filesystem, no network.
@@ -86,6 +86,7 @@ pub mod clock;
 pub mod command;
 pub mod config;
 mod error;
+pub mod events;
 pub mod hook;
 pub mod kv;
 pub mod log;
@@ -215,7 +216,7 @@ pub mod prelude {
     pub use crate::hook::{HookContext, HookEvent, HookResult};
     pub use crate::{Enum, PluginError, Record, clock, config, kv, log};
     #[cfg(not(feature = "host-api-0-1"))]
-    pub use crate::{random, server};
+    pub use crate::{events, random, server};
 }
 
 // The SDK's own types use its derives, which name `::ferrite_plugin`.

@@ -7,14 +7,24 @@
 //! command. The reply comes back as frames in pre-order; an error reply is
 //! `KvError::Command` with Redis's text.
 //!
+//! It also delivers custom events (`events.emit`): the hooks subscribed to
+//! the event's name run one after the other on the emitting thread, each
+//! under its plugin's limits, on the emitter's database. Events emitted by
+//! those hooks nest; past [`MAX_EVENT_DEPTH`] an emit fails, which ends a
+//! loop of events that lead back to each other.
+//!
 //! [`NO_PLUGIN`]: crate::commands::NO_PLUGIN
 //! [`WRITE`]: crate::commands::WRITE
 
 use std::sync::Weak;
 
 use bytes::BytesMut;
-use ferrite_plugin_host::server_call::{ServerCall, ServerCommands};
-use ferrite_plugin_host::{Frame, KvError};
+use std::cell::Cell;
+use std::time::Instant;
+
+use ferrite_plugin_host::entries::HookEvent;
+use ferrite_plugin_host::server_call::{Emit, ServerCall, ServerCommands};
+use ferrite_plugin_host::{Frame, HookCall, HookOutcome, KvError};
 
 use crate::commands::{self, Cmd, Upper, wrong_arity};
 use crate::reply::{Out, Protocol, Reply};
@@ -62,7 +72,87 @@ fn error_text(reply: &Reply) -> String {
     }
 }
 
+/// How deep custom events nest: an event emitted by a hook of an event
+/// emitted by a hook ... of a command's plugin call.
+pub const MAX_EVENT_DEPTH: u32 = 8;
+
+thread_local! {
+    /// How many event deliveries this thread is inside.
+    static EVENT_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Leaves one level of event delivery when dropped.
+struct Nested;
+
+impl Nested {
+    fn enter() -> Option<Nested> {
+        let depth = EVENT_DEPTH.get();
+        (depth < MAX_EVENT_DEPTH).then(|| {
+            EVENT_DEPTH.set(depth + 1);
+            Nested
+        })
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        EVENT_DEPTH.set(EVENT_DEPTH.get().saturating_sub(1));
+    }
+}
+
 impl ServerCommands for PluginCommands {
+    fn emit(&self, event: &Emit<'_>) -> Result<u32, KvError> {
+        let Some(inner) = self.server.upgrade() else {
+            return Err(KvError::Failed("the server has stopped".into()));
+        };
+        let Some(_nested) = Nested::enter() else {
+            return Err(KvError::InvalidArgument(format!(
+                "event `{}` from plugin `{}` is not delivered: events nest at most {MAX_EVENT_DEPTH} deep (do the hooks of the events it was emitted inside emit events that lead back to it?)",
+                event.name, event.plugin
+            )));
+        };
+        let dispatch = inner.dispatch();
+        let opts = inner.call_options(self.db, event.read_only);
+        let payload = [event.payload];
+        let call = HookCall {
+            event: HookEvent::OnEvent,
+            command: event.name,
+            args: &payload,
+            key: None,
+        };
+        let mut delivered = 0;
+        for (plugin, hook, stats) in dispatch
+            .on_event
+            .iter()
+            .filter(|(_, h, _)| h.wants(event.name))
+        {
+            let started = Instant::now();
+            let report = inner.host().call_hook(plugin, hook, &call, opts);
+            stats.hooks.record(started, report.result.is_err());
+            crate::server::log_records(plugin.name(), &report.logs);
+            match report.result {
+                Ok(HookOutcome::Continue) => delivered += 1,
+                Ok(HookOutcome::Abort(why)) => {
+                    return Err(KvError::InvalidArgument(format!(
+                        "hook `{}` of plugin `{}` refused event `{}`: {why}",
+                        hook.function,
+                        plugin.name(),
+                        event.name
+                    )));
+                }
+                Err(e) => {
+                    return Err(KvError::Failed(format!(
+                        "hook `{}` of plugin `{}` failed on event `{}`: {e}",
+                        hook.function,
+                        plugin.name(),
+                        event.name
+                    )));
+                }
+            }
+        }
+        Ok(delivered)
+    }
+
     fn call(&self, call: &ServerCall<'_>) -> Result<Vec<Frame>, KvError> {
         let Some(name) = call.args.first() else {
             return Err(KvError::Command(

@@ -390,6 +390,7 @@ impl Server {
                     HookEvent::BeforeCommand => &mut dispatch.before,
                     HookEvent::AfterCommand => &mut dispatch.after,
                     HookEvent::OnKeyWrite => &mut dispatch.on_write,
+                    HookEvent::OnEvent => &mut dispatch.on_event,
                 };
                 list.push((p.clone(), h.clone(), counters.clone()));
             }
@@ -462,7 +463,7 @@ fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 /// What the loaded plugins add: FCALL names, custom commands (by
 /// upper-case name) and hooks (by event).
 #[derive(Default)]
-struct Dispatch {
+pub(crate) struct Dispatch {
     /// FCALL name (both spellings) → the plugin, the function's index and
     /// the plugin's statistics.
     functions: HashMap<String, (Arc<Plugin>, usize, Arc<PluginStats>)>,
@@ -470,16 +471,33 @@ struct Dispatch {
     before: Vec<Hooked>,
     after: Vec<Hooked>,
     on_write: Vec<Hooked>,
+    /// Hooks of custom events (`on_event`), run by `events.emit`.
+    pub(crate) on_event: Vec<Hooked>,
     /// FCALL names and commands of disabled plugins → the plugin's name.
     disabled: HashMap<String, String>,
 }
 
 /// A hook, its plugin and the plugin's statistics.
-type Hooked = (Arc<Plugin>, HookEntry, Arc<PluginStats>);
+pub(crate) type Hooked = (Arc<Plugin>, HookEntry, Arc<PluginStats>);
 
 impl Inner {
     pub(crate) fn pubsub(&self) -> &Mutex<Registry> {
         &self.pubsub
+    }
+
+    /// The plugin host.
+    pub(crate) fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// What runs now.
+    pub(crate) fn dispatch(&self) -> Arc<Dispatch> {
+        read(&self.dispatch).clone()
+    }
+
+    /// The options of a plugin call on database `db`.
+    pub(crate) fn call_options(&self, db: usize, read_only: bool) -> &CallOptions {
+        &self.call_options[db][usize::from(read_only)]
     }
 }
 
@@ -1324,7 +1342,7 @@ impl Session {
     }
 }
 
-fn log_records(plugin: &str, logs: &[ferrite_plugin_host::LogRecord]) {
+pub(crate) fn log_records(plugin: &str, logs: &[ferrite_plugin_host::LogRecord]) {
     for log in logs {
         tracing::info!(target: "plugin", "[{plugin}] {}", log.message);
     }

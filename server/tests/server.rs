@@ -1759,3 +1759,54 @@ fn a_plugin_reaches_every_data_type_and_redis_cli_sees_it() {
     let wrong = cli(&["FCALL", "run", "0", r#"["LPUSH", "visit:ada", "x"]"#]);
     assert!(wrong.contains("WRONGTYPE"), "{wrong}");
 }
+
+#[test]
+fn custom_events_reach_subscribed_hooks_without_loops() {
+    let (_server, addr) = start(ServerConfig::default(), &["testbed"]);
+    let mut con = connect(addr);
+    let n: i64 = fcall(&mut con, "announce", &[], &[b"tb.ping", b"hello"]).unwrap();
+    assert_eq!(n, 1);
+    let n: i64 = fcall(&mut con, "announce", &[], &[b"nobody.listens", b"x"]).unwrap();
+    assert_eq!(n, 0);
+    let pongs: i64 = redis::cmd("GET").arg("pongs").query(&mut con).unwrap();
+    assert_eq!(pongs, 1);
+    // A subscriber's refusal is the emitter's error.
+    let refused = error_text(fcall::<i64>(
+        &mut con,
+        "announce",
+        &[],
+        &[b"tb.ping", b"refuse"],
+    ));
+    assert!(
+        refused.contains("hook `pong` of plugin `testbed` refused event `tb.ping`: pong refuses"),
+        "{refused}"
+    );
+    // A hook that emits its own event again ends at the depth limit.
+    let looped = error_text(fcall::<i64>(
+        &mut con,
+        "announce",
+        &[],
+        &[b"tb.ping", b"loop"],
+    ));
+    assert!(looped.contains("events nest at most 8 deep"), "{looped}");
+    let pongs: i64 = redis::cmd("GET").arg("pongs").query(&mut con).unwrap();
+    assert_eq!(pongs, 1 + 1 + 8);
+    // Bad names are refused before anything runs, and the server goes on.
+    let bad = error_text(fcall::<i64>(
+        &mut con,
+        "announce",
+        &[],
+        &[b"no spaces", b"x"],
+    ));
+    assert!(bad.contains("is not an event name"), "{bad}");
+    let n: i64 = fcall(&mut con, "announce", &[], &[b"tb.ping", b"again"]).unwrap();
+    assert_eq!(n, 1);
+    // A read-only call's subscribers are read-only too.
+    let ro = redis::cmd("FCALL_RO")
+        .arg("announce")
+        .arg(0)
+        .arg("tb.ping")
+        .arg("ro")
+        .query::<i64>(&mut con);
+    assert!(error_text(ro).contains("read-only"));
+}

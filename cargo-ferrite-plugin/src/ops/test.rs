@@ -13,10 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use ferrite_plugin_host::{
-    CallError, CallOptions, HostConfig, Keyspace, LoadOptions, LogRecord, SeededRandom,
-};
-use ferrite_plugin_server::{Server, ServerConfig};
+use ferrite_plugin_host::{CallError, CallOptions, HostConfig, Keyspace, LogRecord, SeededRandom};
+use ferrite_plugin_server::{Origin, Server, ServerConfig};
 
 use crate::meta::ExportKind;
 use crate::ops::build::{BuildOptions, Built, build};
@@ -96,6 +94,24 @@ fn display_name(rust_path: &str) -> &str {
         .map_or(rust_path, |(_, rest)| rest)
 }
 
+/// The name in a component's embedded plugin.toml.
+fn plugin_name(component: &[u8]) -> String {
+    ferrite_plugin_host::embedded_manifest(component)
+        .ok()
+        .flatten()
+        .map(|m| m.plugin.name)
+        .unwrap_or_default()
+}
+
+/// Unloads a plugin from the test server when its tests are done.
+struct Unload<'a>(&'a Server, String);
+
+impl Drop for Unload<'_> {
+    fn drop(&mut self) {
+        self.0.unload(&self.1);
+    }
+}
+
 /// A test's random seed: its name's FNV-1a hash, mixed with `--seed`.
 fn test_seed(name: &str, seed: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -113,15 +129,18 @@ fn run_plugin(
 ) -> Result<Summary> {
     let host = server.host();
     let manifest = &built.manifest;
-    let plugin = host
-        .prepare(
-            &built.component.bytes,
-            LoadOptions {
-                manifest: Some(manifest.clone()),
-                ..LoadOptions::default()
-            },
-        )
+    if manifest.plugin.name != plugin_name(&built.component.bytes) {
+        bail!(
+            "the test build of `{}` embeds another plugin.toml; rebuild it",
+            manifest.plugin.name
+        );
+    }
+    // Loaded into the server, so that its `on_event` hooks receive the
+    // events its tests emit; unloaded when its tests are done.
+    let plugin = server
+        .load(&built.component.bytes, Origin::Loaded, true)
         .with_context(|| format!("the test build of `{}` does not load", manifest.plugin.name))?;
+    let _unload = Unload(server, manifest.plugin.name.clone());
     let limits = plugin.limits();
     let mut tests: Vec<_> = built
         .component

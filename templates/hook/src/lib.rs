@@ -22,6 +22,23 @@ fn count_writes(_ctx: &HookContext) -> HookResult {
     HookResult::Continue
 }
 
+/// Forgets the write count when any plugin emits `writes.reset` (as
+/// `reset` does): a hook of a custom event, not of a command.
+#[ferrite_plugin::hook(on_event = "writes.reset")]
+fn reset_writes(ctx: &HookContext) -> HookResult {
+    log::info(format!("{} (from: {})", ctx.event_name().unwrap_or_default(), String::from_utf8_lossy(ctx.payload())));
+    match kv::del("writes") {
+        Ok(_) => HookResult::Continue,
+        Err(e) => HookResult::Abort(format!("ERR cannot reset the write count: {e}")),
+    }
+}
+
+/// Emits `writes.reset` to every plugin's subscribers; how many received it.
+#[ferrite_plugin::function]
+pub fn reset(reason: String) -> Result<u32, PluginError> {
+    events::emit("writes.reset", reason)
+}
+
 #[ferrite_plugin::test]
 fn refuses_empty_values_only() {
     let set = |value: &[u8]| {
@@ -37,4 +54,11 @@ fn counts_writes() {
     count_writes(&write);
     count_writes(&write);
     assert_eq!(kv::get_string("writes").unwrap().as_deref(), Some("2"));
+}
+
+#[ferrite_plugin::test]
+fn an_emitted_event_reaches_the_subscribed_hook() {
+    kv::set("writes", "5").unwrap();
+    assert_eq!(reset("a test".into()).unwrap(), 1);
+    assert_eq!(kv::get("writes").unwrap(), None);
 }

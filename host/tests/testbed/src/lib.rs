@@ -223,3 +223,28 @@ fn tripwire(ctx: &HookContext) -> HookResult {
         _ => HookResult::Continue,
     }
 }
+
+/// Emits the event `name` with `payload`; how many hooks received it.
+#[ferrite_plugin::function]
+pub fn announce(name: String, payload: String) -> Result<u32, PluginError> {
+    events::emit(&name, payload)
+}
+
+/// On `tb.ping`: counts it in `pongs`, appends the payload to `pings`;
+/// the payload `loop` emits `tb.ping` again, `refuse` refuses it.
+#[ferrite_plugin::hook(on_event = "tb.ping")]
+fn pong(ctx: &HookContext) -> HookResult {
+    let run = || -> Result<HookResult, PluginError> {
+        kv::incr_by("pongs", 1)?;
+        kv::rpush("pings", &[ctx.payload()])?;
+        Ok(match ctx.payload() {
+            b"loop" => {
+                events::emit(ctx.event_name().unwrap_or_default(), "loop")?;
+                HookResult::Continue
+            }
+            b"refuse" => HookResult::Abort("pong refuses".into()),
+            _ => HookResult::Continue,
+        })
+    };
+    run().unwrap_or_else(|e| HookResult::Abort(e.to_string()))
+}
