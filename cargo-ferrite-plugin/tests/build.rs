@@ -221,7 +221,7 @@ fn it_refuses_kv_without_the_keys_permission() {
     let out = p.build(&[]);
     assert_error(
         &out,
-        &["imports `ferrite:plugin/kv@0.1.0`", "set `keys = true`"],
+        &["imports `ferrite:plugin/kv@0.2.0`", "set `keys = true`"],
     );
     assert!(
         !p.artifact("counter").exists(),
@@ -240,7 +240,7 @@ fn it_refuses_kv_without_the_keys_permission() {
         surface
             .imports
             .iter()
-            .any(|i| i == "ferrite:plugin/kv@0.1.0"),
+            .any(|i| i == "ferrite:plugin/kv@0.2.0"),
         "{:?}",
         surface.imports
     );
