@@ -244,7 +244,8 @@ fn inspect_shows_manifest_permissions_limits_and_wit() {
         "sha256:",
         "permissions: keys: no, network: no",
         "limits:      fuel 10000000, memory 16 MiB, timeout 100 ms",
-        "imports:     ferrite:plugin/runtime@0.1.0",
+        "imports:     ferrite:plugin/runtime@0.2.0",
+        "needs:       Ferrite 0.3.0 or newer",
         "validate-email: func(email: string) -> bool",
         "export validate-email: func(email: string) -> bool;",
     ] {

@@ -533,11 +533,21 @@ fn min_ferrite_version_is_honoured() {
             &[into.path()],
         )
     };
-    assert!(ok(install(GREETER, "0.2.0")).contains("v1.0.0"));
+    assert!(ok(install(GREETER, "0.3.0")).contains("v1.0.0"));
     assert!(ok(install(GREETER, "0.9.1")).contains("v1.1.0"));
     assert_error(
-        &install(&format!("{GREETER}@1.1.0"), "0.2.0"),
-        &["needs Ferrite 0.9.0 or newer", "this server is 0.2.0"],
+        &install(&format!("{GREETER}@1.1.0"), "0.3.0"),
+        &["needs Ferrite 0.9.0 or newer", "this server is 0.3.0"],
+    );
+    // Publishing records what the component needs: it imports host API
+    // 0.2.0, which Ferrite 0.2 does not serve, whatever plugin.toml says.
+    assert_eq!(
+        index["plugins"][GREETER]["versions"]["1.0.0"]["min_ferrite_version"],
+        "0.3.0"
+    );
+    assert_error(
+        &install(&format!("{GREETER}@1.0.0"), "0.2.0"),
+        &["needs Ferrite 0.3.0 or newer", "this server is 0.2.0"],
     );
 }
 

@@ -84,7 +84,7 @@ impl Plugin {
             Component::new(engine, &components()[name]).expect("the component compiles");
         let mut linker = Linker::<Host>::new(engine);
         linker
-            .instance("ferrite:plugin/runtime@0.1.0")
+            .instance("ferrite:plugin/runtime@0.2.0")
             .unwrap()
             .func_wrap(
                 "report-panic",

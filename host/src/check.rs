@@ -207,6 +207,21 @@ impl Surface {
         v
     }
 
+    /// The oldest Ferrite that can run the component: its manifest's
+    /// `min_ferrite_version`, or the first Ferrite serving the host API it
+    /// imports, whichever is newer.
+    pub fn required_ferrite(&self, manifest: &Manifest) -> Option<semver::Version> {
+        let by_api = self
+            .api_versions()
+            .into_iter()
+            .map(|a| a.first_ferrite())
+            .max();
+        match (manifest.plugin.min_ferrite_version.clone(), by_api) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Checks that every `ferrite:plugin` import belongs to a host API
     /// version a host of Ferrite `ferrite` serves.
     pub fn check_api(&self, ferrite: &semver::Version) -> Result<(), CheckError> {

@@ -240,7 +240,12 @@ pub fn publish(
                 keys: artifact.manifest.permissions.keys,
                 network: artifact.manifest.permissions.network,
             },
-            min_ferrite_version: artifact.manifest.plugin.min_ferrite_version.clone(),
+            // What the component needs, which its host API imports may
+            // raise above what plugin.toml says.
+            min_ferrite_version: ferrite_plugin_host::check::Surface::of(&artifact.component)
+                .ok()
+                .and_then(|s| s.required_ferrite(&artifact.manifest))
+                .or_else(|| artifact.manifest.plugin.min_ferrite_version.clone()),
             yanked: false,
             published_at: format::now_rfc3339(),
         },

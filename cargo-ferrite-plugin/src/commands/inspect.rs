@@ -64,7 +64,7 @@ impl InspectCommand {
         if let Some(l) = &p.license {
             println!("  license:     {l}");
         }
-        if let Some(v) = &p.min_ferrite_version {
+        if let Some(v) = &i.needs {
             println!("  needs:       Ferrite {v} or newer");
         }
         let yes = |b: bool| if b { "yes" } else { "no" };

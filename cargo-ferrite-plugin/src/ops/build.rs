@@ -400,14 +400,26 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         let component =
             componentize::componentize(&core_bytes, &plugin.manifest, opts.tests, opts.api()?)
                 .with_context(|| format!("failed to componentize `{name}`"))?;
-        Surface::of(&component.bytes)
-            .and_then(|s| s.check(&plugin.manifest))
+        let surface = Surface::of(&component.bytes)
+            .and_then(|s| s.check(&plugin.manifest).map(|()| s))
             .with_context(|| {
                 format!(
                     "`{name}` does not match `{}`",
                     plugin.manifest_path.display()
                 )
             })?;
+        let stated = plugin.manifest.plugin.min_ferrite_version.as_ref();
+        if let Some(needed) = surface.required_ferrite(&plugin.manifest)
+            && stated.is_some_and(|s| *s < needed)
+            && !opts.tests
+        {
+            shell.warn(format!(
+                "`{name}` imports host API {api}, which Ferrite {needed} serves first, but `{}` says `min_ferrite_version = \"{}\"`: raise it to \"{needed}\", or build for older servers with `--ferrite-version {}`",
+                plugin.manifest_path.display(),
+                stated.map(ToString::to_string).unwrap_or_default(),
+                stated.map(ToString::to_string).unwrap_or_default(),
+            ));
+        }
 
         let stem = if opts.tests {
             format!("{name}.test")

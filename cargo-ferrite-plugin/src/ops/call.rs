@@ -171,6 +171,9 @@ pub struct Inspection {
     pub manifest: Manifest,
     /// The interfaces it imports.
     pub imports: Vec<String>,
+    /// The oldest Ferrite that runs it: its `min_ferrite_version`, or the
+    /// first to serve the host API it imports, whichever is newer.
+    pub needs: Option<semver::Version>,
     /// Its functions with their WIT signatures.
     pub functions: Vec<(String, String)>,
     /// Its custom commands: name, arity.
@@ -228,6 +231,7 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
         sha256: build::hex(&sha2::Sha256::digest(&loaded.bytes)),
         manifest: loaded.manifest.clone(),
         imports: surface.imports.clone(),
+        needs: surface.required_ferrite(&loaded.manifest),
         functions,
         commands: surface
             .entries
