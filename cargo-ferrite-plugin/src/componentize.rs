@@ -175,6 +175,14 @@ pub fn componentize(
         })?;
 
     let entries = entries(&exports)?;
+    if api < ApiVersion::V0_2
+        && let Some(h) = entries.hooks.iter().find(|h| h.event == HookEvent::OnEvent)
+    {
+        bail!(
+            "`{}` is an `on_event` hook: custom events need host API 0.2.0 (Ferrite 0.3), and this build is for host API {api}",
+            h.function
+        );
+    }
     if !entries.is_empty() {
         let section = wasm_encoder::CustomSection {
             name: Cow::Borrowed(ENTRIES_SECTION),

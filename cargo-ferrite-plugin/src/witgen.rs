@@ -50,13 +50,30 @@ struct Types {
 impl Types {
     fn visit(&mut self, ty: &Ty) -> Result<()> {
         if let Ty::Def(def) = ty
-            && self.api >= ApiVersion::V0_2
             && CONTRACT_TYPES.contains(&(def.rust_path.as_str(), def.wit_name.as_str()))
         {
-            return self.visit(&Ty::Use {
-                interface: "types".into(),
-                name: def.wit_name.clone(),
-            });
+            if self.api >= ApiVersion::V0_2 {
+                return self.visit(&Ty::Use {
+                    interface: "types".into(),
+                    name: def.wit_name.clone(),
+                });
+            }
+            // Host API 0.1.0 had no custom events: its `hook-event` lacks `on-event`.
+            if let DefKind::Enum(cases) = &def.kind
+                && cases.iter().any(|c| c.name == "on-event")
+            {
+                let old = TypeDef {
+                    kind: DefKind::Enum(
+                        cases
+                            .iter()
+                            .filter(|c| c.name != "on-event")
+                            .cloned()
+                            .collect(),
+                    ),
+                    ..(**def).clone()
+                };
+                return self.visit(&Ty::Def(Rc::new(old)));
+            }
         }
         match ty {
             Ty::List(t) | Ty::Option(t) => self.visit(t)?,

@@ -16,7 +16,8 @@ pub enum ApiVersion {
     /// `ferrite:plugin@0.1.0`: strings in `kv`, `log`, `config`, `clock`.
     V0_1,
     /// `ferrite:plugin@0.2.0`: adds hashes, lists, sets, sorted sets and
-    /// `ttl` to `kv`, and the `server` and `random` interfaces.
+    /// `ttl` to `kv`, the `server`, `random` and `events` interfaces, and
+    /// the command and hook contract types (with `on-event`) to `types`.
     V0_2,
 }
 

@@ -99,6 +99,10 @@ enum WitHookResult {
 /// option<u32>) -> hook-result`.
 type HookFunc<'a> = TypedFunc<(WitHookEvent, &'a [u8], Option<u32>), (WitHookResult,)>;
 
+/// A hook export built against host API 0.1.0 by a later SDK: the words
+/// ABI, with `hook-event` as 0.1.0 knew it (no `on-event`).
+type HookFuncOld<'a> = TypedFunc<(WitHookEventV1, &'a [u8], Option<u32>), (WitHookResult,)>;
+
 /// A hook export of SDK 0.1.0: `func(event: hook-event, command: string,
 /// args: list<list<u8>>, key: option<list<u8>>) -> hook-result`.
 type HookFuncV1<'a> =
@@ -190,7 +194,7 @@ fn is_hook_result(result: Option<&Type>) -> bool {
 fn is_hook(params: &[Type], result: Option<&Type>) -> bool {
     let words = match params {
         [event, words, Type::Option(key)] if key.ty() == Type::U32 => {
-            is_hook_event(event) && is_bytes(words)
+            (is_hook_event(event) || is_hook_event_v1(event)) && is_bytes(words)
         }
         [event, Type::String, args, Type::Option(key)] => {
             is_hook_event_v1(event) && is_list_of_bytes(args) && is_bytes(&key.ty())
@@ -348,10 +352,10 @@ impl Host {
         args: &[&[u8]],
         opts: &CallOptions,
     ) -> EntryReport<Vec<Frame>> {
-        self.call_entry(plugin, &command.export, opts, |store, func, v1| {
+        self.call_entry(plugin, &command.export, opts, |store, func, f| {
             // SAFETY: `check_signatures` checked the export's type at load, and
-            // `v1` tells which of the two it is.
-            let reply = if v1 {
+            // `is_v1_entry` tells which of the two it is.
+            let reply = if is_v1_entry(f) {
                 let f: CommandFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 f.call(store, (&command.name, args))?.0
             } else {
@@ -383,24 +387,35 @@ impl Host {
             HookEvent::OnEvent => WitHookEvent::OnEvent,
         };
         let key = event.key.filter(|&i| i < event.args.len());
-        self.call_entry(plugin, &hook.export, opts, |store, func, v1| {
+        self.call_entry(plugin, &hook.export, opts, |store, func, f| {
+            let v1 = is_v1_entry(f);
+            let old_events = f
+                .params
+                .first()
+                .is_some_and(|(_, t, _)| is_hook_event_v1(t));
+            let old = || match kind {
+                WitHookEvent::BeforeCommand => Ok(WitHookEventV1::BeforeCommand),
+                WitHookEvent::AfterCommand => Ok(WitHookEventV1::AfterCommand),
+                WitHookEvent::OnKeyWrite => Ok(WitHookEventV1::OnKeyWrite),
+                // Host API 0.1.0 had no custom events, so no entry built for it asks for them.
+                WitHookEvent::OnEvent => Err(wasmtime::Error::msg(
+                    "a hook built against host API 0.1.0 cannot receive custom events",
+                )),
+            };
             // SAFETY: `check_signatures` checked the export's type at load, and
-            // `v1` tells which of the two it is.
+            // `v1` and `old_events` tell which of the three it is.
             let result = if v1 {
-                let kind = match kind {
-                    WitHookEvent::BeforeCommand => WitHookEventV1::BeforeCommand,
-                    WitHookEvent::AfterCommand => WitHookEventV1::AfterCommand,
-                    WitHookEvent::OnKeyWrite => WitHookEventV1::OnKeyWrite,
-                    // SDK 0.1.0 had no custom events, so no entry of its asks for them.
-                    WitHookEvent::OnEvent => {
-                        return Err(wasmtime::Error::msg(
-                            "a hook built by SDK 0.1.0 cannot receive custom events",
-                        ));
-                    }
-                };
+                let kind = old()?;
                 let f: HookFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 let key = key.map(|i| event.args[i]);
                 f.call(store, (kind, event.command, event.args, key))?.0
+            } else if old_events {
+                let f: HookFuncOld<'_> = unsafe { TypedFunc::new_unchecked(func) };
+                let (kind, key) = (old()?, key.map(|i| i as u32));
+                with_words(event.command.as_bytes(), event.args, |words| {
+                    f.call(store, (kind, words, key))
+                })?
+                .0
             } else {
                 let f: HookFunc<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 let key = key.map(|i| i as u32);
@@ -425,7 +440,7 @@ impl Host {
         call: impl FnOnce(
             &mut wasmtime::Store<crate::state::CallState>,
             wasmtime::component::Func,
-            bool,
+            &FunctionInfo,
         ) -> wasmtime::Result<T>,
     ) -> EntryReport<T> {
         let index = match plugin.index_of(export) {
@@ -439,12 +454,9 @@ impl Host {
             }
         };
         let f = &plugin.functions[index];
-        // SDK 0.1.0's entries take the command's name apart from its arguments.
-        let v1 = matches!(f.params.first(), Some((_, Type::String, _)))
-            || matches!(f.params.get(1), Some((_, Type::String, _)));
         let (result, fuel_used, logs, _) =
             self.with_instance(plugin, index, opts, |store, func| {
-                call(store, func, v1)
+                call(store, func, f)
                     .map_err(|e| crate::call::classify(e, &f.name, plugin, store.data()))
             });
         EntryReport {
@@ -453,6 +465,13 @@ impl Host {
             logs,
         }
     }
+}
+
+/// Whether an entry export has SDK 0.1.0's signature, which takes the
+/// command's name apart from its arguments.
+fn is_v1_entry(f: &FunctionInfo) -> bool {
+    matches!(f.params.first(), Some((_, Type::String, _)))
+        || matches!(f.params.get(1), Some((_, Type::String, _)))
 }
 
 impl Plugin {

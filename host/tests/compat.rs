@@ -80,6 +80,48 @@ fn functions_of_sdk_0_1_0_components_run_unchanged() {
 fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
     let host = Host::new(HostConfig::default()).unwrap();
     let p = load(&host, "key_guard");
+    key_guard_works(&host, &p);
+}
+
+/// key_guard built today for Ferrite 0.2 (host API 0.1.0, whose
+/// `hook-event` has no `on-event`) runs on a Ferrite 0.2 host and today's.
+#[test]
+fn commands_and_hooks_built_for_an_older_ferrite_run_on_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let opts = cargo_ferrite_plugin::ops::build::BuildOptions {
+        release: false,
+        manifest_path: Some(root.join("Cargo.toml")),
+        packages: vec!["key_guard".into()],
+        tests: false,
+        ferrite_version: Some(semver::Version::new(0, 2, 0)),
+    };
+    let mut shell = cargo_ferrite_plugin::shell::Shell::new(
+        cargo_ferrite_plugin::shell::Verbosity::Quiet,
+        cargo_ferrite_plugin::shell::Color::Never,
+    );
+    let built = cargo_ferrite_plugin::ops::build::build(&mut shell, &opts).expect("it builds");
+    let bytes = &built[0].component.bytes;
+    let surface = ferrite_plugin_host::check::Surface::of(bytes).unwrap();
+    assert_eq!(
+        surface.api_versions(),
+        [ferrite_plugin_host::ApiVersion::V0_1]
+    );
+    for ferrite in [
+        semver::Version::new(0, 2, 0),
+        HostConfig::default().ferrite_version,
+    ] {
+        let host = Host::new(HostConfig {
+            ferrite_version: ferrite,
+            ..HostConfig::default()
+        })
+        .unwrap();
+        let p = host.load(bytes, LoadOptions::default()).unwrap();
+        key_guard_works(&host, &p);
+    }
+}
+
+/// Calls key_guard's hooks and command, as a server would.
+fn key_guard_works(host: &Host, p: &std::sync::Arc<ferrite_plugin_host::Plugin>) {
     let opts = CallOptions::default();
     let hook = |name: &str| {
         p.entries()
@@ -97,7 +139,7 @@ fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
         key: Some(0),
     };
     let guard = host
-        .call_hook(&p, &hook("guard"), &call, &opts)
+        .call_hook(p, &hook("guard"), &call, &opts)
         .result
         .unwrap();
     assert!(
@@ -110,7 +152,7 @@ fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
         ..call
     };
     assert_eq!(
-        host.call_hook(&p, &hook("guard"), &call, &opts)
+        host.call_hook(p, &hook("guard"), &call, &opts)
             .result
             .unwrap(),
         HookOutcome::Continue
@@ -123,7 +165,7 @@ fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
         ..call
     };
     assert!(matches!(
-        host.call_hook(&p, &hook("guard"), &call, &opts)
+        host.call_hook(p, &hook("guard"), &call, &opts)
             .result
             .unwrap(),
         HookOutcome::Abort(_)
@@ -137,24 +179,24 @@ fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
     };
     for _ in 0..2 {
         let r = host
-            .call_hook(&p, &hook("track_write"), &write, &opts)
+            .call_hook(p, &hook("track_write"), &write, &opts)
             .result
             .unwrap();
         assert_eq!(r, HookOutcome::Continue);
     }
     let stats = &p.entries().commands[0];
     let reply = host
-        .call_command(&p, stats, &[b"open"], &opts)
+        .call_command(p, stats, &[b"open"], &opts)
         .result
         .unwrap();
     assert_eq!(
         reply,
         vec![Frame::Array(2), Frame::Integer(2), Frame::Integer(0)]
     );
-    let reply = host.call_command(&p, stats, &[], &opts).result.unwrap();
+    let reply = host.call_command(p, stats, &[], &opts).result.unwrap();
     assert!(
         matches!(&reply[..], [Frame::Error(e)] if e.contains("at least 1 argument")),
         "{reply:?}"
     );
-    assert_eq!(wave(&host, "key_guard", "writes", &["\"open\""]), "ok(2)");
+    assert_eq!(wave(host, "key_guard", "writes", &["\"open\""]), "ok(2)");
 }

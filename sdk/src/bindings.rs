@@ -3,7 +3,8 @@
 
 //! Raw bindings to the host API: one module per imported interface, each
 //! function lowering its arguments by the canonical ABI and calling the import.
-//! The public modules (`log`, `kv`, `config`, `clock`, `random`, `server`) wrap these.
+//! The public modules (`log`, `kv`, `config`, `clock`, `random`, `server`,
+//! `events`) wrap these.
 //!
 //! With the feature `host-api-0-1` the imports are those of the host API
 //! 0.1.0, and what it lacks is left out.
@@ -918,7 +919,7 @@ pub mod random {
 /// Any command of the server, as Redis's Lua scripts reach them with `redis.call`.
 ///
 /// Granted with `keys = true`, as `kv` is. Commands a plugin may never run
-/// (`FLUSHALL`, `CONFIG`, `SHUTDOWN`, `FUNCTION`, `PLUGIN`, `WASM.*`,
+/// (`FLUSHALL`, `CONFIG`, `FUNCTION`, `PLUGIN`, `WASM.*`, `MULTI`,
 /// `SUBSCRIBE`, ...) are refused with `permission-denied`, and so is every
 /// command that writes when the plugin's call is read-only (`FCALL_RO`).
 #[cfg(not(feature = "host-api-0-1"))]
@@ -989,7 +990,8 @@ pub mod events {
     /// returns how many received it.
     ///
     /// A subscriber that aborts stops the delivery: `emit` returns
-    /// `invalid-argument` with the subscriber's message. An event emitted
+    /// `invalid-argument` with the subscriber's message; one that fails
+    /// (a trap, a limit) stops it with a `host` error saying why. An event emitted
     /// too deep inside other events' hooks is `invalid-argument` too. A name
     /// is 1 to 128 letters, digits and `.:_-`.
     #[cfg(target_arch = "wasm32")]

@@ -27,7 +27,8 @@ use crate::PluginError;
 /// A name is 1 to 128 ASCII letters, digits and `.:_-`. A subscriber that
 /// aborts stops the delivery, and `emit` returns
 /// [`PluginError::InvalidArgument`] with its message; so does an event
-/// emitted too deep inside other events' hooks.
+/// emitted too deep inside other events' hooks. A subscriber that fails (a
+/// trap, a limit) stops it with [`PluginError::Host`].
 pub fn emit(name: &str, payload: impl AsRef<[u8]>) -> Result<u32, PluginError> {
     let payload = payload.as_ref();
     #[cfg(target_arch = "wasm32")]

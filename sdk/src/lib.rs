@@ -68,7 +68,7 @@
 //! The SDK builds against the host API 0.2.0 (Ferrite 0.3). With the feature
 //! `host-api-0-1` (what `cargo ferrite-plugin build --ferrite-version 0.2.0`
 //! turns on) it builds against 0.1.0 for older servers, without the data
-//! types, `ttl`, `random` and `server`.
+//! types, `ttl`, `random`, `server`, `events` and `on_event` hooks.
 //!
 //! # Panics
 //!
@@ -131,7 +131,8 @@ pub use ferrite_plugin_macros::command;
 
 /// Exports a hook run by the server around its commands:
 /// `#[ferrite_plugin::hook(before_command, commands = ["SET", "DEL"])]`,
-/// `after_command` or `on_key_write`. See [`hook`](mod@hook). Declare it in
+/// `after_command` or `on_key_write`, or by plugins' custom events:
+/// `#[ferrite_plugin::hook(on_event = "order.paid")]`. See [`hook`](mod@hook). Declare it in
 /// plugin.toml by the function's name: `[exports] hooks = ["guard"]`.
 pub use ferrite_plugin_macros::hook;
 

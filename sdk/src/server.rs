@@ -3,7 +3,7 @@
 //!
 //! Needs `keys = true` under `[permissions]` in `plugin.toml`, as [`crate::kv`]
 //! does. The server refuses commands a plugin may never run (`FLUSHALL`,
-//! `CONFIG`, `SHUTDOWN`, `FUNCTION`, `PLUGIN`, `WASM.*`, `SUBSCRIBE`, ...)
+//! `CONFIG`, `FUNCTION`, `PLUGIN`, `WASM.*`, `MULTI`, `SUBSCRIBE`, ...)
 //! and, in a read-only call (`FCALL_RO`), every command that writes: both are
 //! [`PluginError::PermissionDenied`].
 //!

@@ -14,7 +14,7 @@ use crate::server::{LoadChecks, Origin, Server};
 /// A permission an operator grants with `WASM.LOAD ... PERMISSIONS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Permission {
-    /// `keys`: the `ferrite:plugin/kv` interface.
+    /// `keys`: the `ferrite:plugin/kv` and `ferrite:plugin/server` interfaces.
     Keys,
     /// `network`: reserved (no host interface gives network access yet).
     Network,

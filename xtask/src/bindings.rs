@@ -130,7 +130,8 @@ pub fn generate(wit: &Path) -> String {
          // run `cargo xtask bindings`.\n\n\
          //! Raw bindings to the host API: one module per imported interface, each\n\
          //! function lowering its arguments by the canonical ABI and calling the import.\n\
-         //! The public modules (`log`, `kv`, `config`, `clock`, `random`, `server`) wrap these.\n\
+         //! The public modules (`log`, `kv`, `config`, `clock`, `random`, `server`,\n\
+         //! `events`) wrap these.\n\
          //!\n\
          //! With the feature `host-api-0-1` the imports are those of the host API\n\
          //! 0.1.0, and what it lacks is left out.\n\n\

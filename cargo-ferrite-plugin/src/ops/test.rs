@@ -67,6 +67,9 @@ pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
         HostConfig {
             pool_size: 0,
             cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
+            // What runs outside a test's own call (the hooks its events
+            // reach) draws seeded numbers too.
+            random_seed: Some(opts.seed),
             ferrite_version: opts
                 .build
                 .ferrite_version

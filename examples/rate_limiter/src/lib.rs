@@ -150,7 +150,8 @@ pub fn allow(key: String, limit: u32, window_ms: u64, mode: Mode) -> Result<Deci
 }
 
 /// [`allow`] with the operator's settings: `limit` (default 100), `window_ms`
-/// (default 60000) and `mode` (`fixed`, `sliding` or `log`, default `sliding`).
+/// (default 60000) and `mode` (`fixed`, `sliding`, or `log` for the sliding
+/// log, also spelled `sliding-log`; default `sliding`).
 #[ferrite_plugin::function]
 pub fn hit(key: String) -> Result<Decision, PluginError> {
     let setting = |name: &str, default: u64| -> Result<u64, PluginError> {
@@ -169,7 +170,7 @@ pub fn hit(key: String) -> Result<Decision, PluginError> {
     let mode = match config::get("mode").as_deref() {
         None | Some("sliding") => Mode::SlidingWindow,
         Some("fixed") => Mode::FixedWindow,
-        Some("log") => Mode::SlidingLog,
+        Some("log" | "sliding-log") => Mode::SlidingLog,
         Some(other) => {
             return Err(PluginError::invalid_argument(format!(
                 "the setting `mode` must be `fixed`, `sliding` or `log`, not `{other}`"
