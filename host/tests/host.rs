@@ -127,7 +127,7 @@ fn wrong_arguments_name_the_parameter_its_type_and_the_value() {
     let err = wave(&host, "nope", &[]).unwrap_err();
     assert!(
         err.to_string()
-            .contains("has no function `nope`; it exports: add, boom"),
+            .contains("has no function `nope`; it exports: add, announce, boom"),
         "{err}"
     );
 }
