@@ -30,6 +30,7 @@ fn component(package: &str) -> Vec<u8> {
                     "validate_email".into(),
                     "geo_fence".into(),
                     "key_guard".into(),
+                    "host_api".into(),
                 ],
                 tests: false,
                 ferrite_version: None,
@@ -1809,4 +1810,57 @@ fn custom_events_reach_subscribed_hooks_without_loops() {
         .arg("ro")
         .query::<i64>(&mut con);
     assert!(error_text(ro).contains("read-only"));
+}
+
+#[test]
+fn every_host_function_through_fcall_and_redis_cli_reads_what_it_left() {
+    if !redis_cli_available() {
+        return;
+    }
+    let (_server, addr) = start(ServerConfig::default(), &["host_api"]);
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &addr.port().to_string()])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // Each function checks every result inside the plugin and fails on the
+    // first wrong one; what it returns and leaves behind is checked here.
+    assert_eq!(cli(&["FCALL", "hashes", "1", "h"]), "a\nc");
+    assert_eq!(cli(&["HGETALL", "h"]), "a\n1\nc\n3");
+    assert_eq!(cli(&["FCALL", "lists", "1", "l"]), "b\nc\nd");
+    assert_eq!(cli(&["LRANGE", "l", "0", "-1"]), "b\nc\nd");
+    assert_eq!(cli(&["FCALL", "sets", "1", "s"]), "x\nz");
+    assert_eq!(cli(&["SMEMBERS", "s"]), "x\nz");
+    assert_eq!(cli(&["FCALL", "zsets", "1", "z"]), "b\nc");
+    assert_eq!(
+        cli(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        "b\n2.5\nc\n10"
+    );
+    let ttl: u64 = cli(&["FCALL", "ttls", "1", "t"]).parse().unwrap();
+    assert!((50_000..=60_000).contains(&ttl), "{ttl}");
+    let left: i64 = cli(&["TTL", "t"]).parse().unwrap();
+    assert!((50..=60).contains(&left), "{left}");
+    // server::call and pcall, and what they refuse.
+    assert_eq!(
+        cli(&["FCALL", "call", "0", r#"["HLEN", "h"]"#]),
+        "Integer(2)"
+    );
+    let e = cli(&["FCALL", "call", "0", r#"["LPUSH", "h", "x"]"#]);
+    assert!(e.contains("WRONGTYPE"), "{e}");
+    let e = cli(&["FCALL", "pcall", "0", r#"["LPUSH", "h", "x"]"#]);
+    assert!(e.starts_with("Error(\"WRONGTYPE"), "{e}");
+    let e = cli(&["FCALL_RO", "call", "0", r#"["DEL", "h"]"#]);
+    assert!(e.contains("read-only"), "{e}");
+    assert_eq!(cli(&["EXISTS", "h"]), "1");
+    // Events reach the plugin's own hook.
+    assert_eq!(cli(&["FCALL", "emit", "0", "hi"]), "1");
+    assert_eq!(cli(&["LRANGE", "heard", "0", "-1"]), "hi");
+    // Random numbers from the operating system: two draws differ.
+    assert_ne!(
+        cli(&["FCALL", "draw", "0", "8"]),
+        cli(&["FCALL", "draw", "0", "8"])
+    );
 }
