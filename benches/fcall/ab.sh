@@ -9,8 +9,16 @@
 #   cargo build --release -p cargo-ferrite-plugin
 #   bash benches/fcall/ab.sh /tmp/before-target/release/cargo-ferrite-plugin target/release/cargo-ferrite-plugin
 #
+# When the two builds' SDKs differ (a new host API), give both one component
+# both hosts load, built for the older one, e.g.
+#
+#   cargo ferrite-plugin build --release --ferrite-version 0.2.0 \
+#     --manifest-path benches/fcall/plugins/check/Cargo.toml
+#   PLUGIN=target/ferrite-plugin/api-0.1.0/bench_check.wasm bash benches/fcall/ab.sh ...
+#
 # Environment: ROUNDS (default 3), NP (requests, default 1000000), P
-# (pipeline, default 32), C (clients, default 50).
+# (pipeline, default 32), C (clients, default 50), PLUGIN (default
+# benches/fcall/plugins/check).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 a=${1:?usage: ab.sh CLI_BEFORE CLI_AFTER}
@@ -19,11 +27,12 @@ ROUNDS=${ROUNDS:-3}
 NP=${NP:-1000000}
 P=${P:-32}
 C=${C:-50}
+PLUGIN=${PLUGIN:-benches/fcall/plugins/check}
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-"$a" ferrite-plugin run --release -q --port 16391 --plugin benches/fcall/plugins/check >/dev/null &
+"$a" ferrite-plugin run --release -q --port 16391 --plugin "$PLUGIN" >/dev/null &
 pids+=($!)
-"$b" ferrite-plugin run --release -q --port 16392 --plugin benches/fcall/plugins/check >/dev/null &
+"$b" ferrite-plugin run --release -q --port 16392 --plugin "$PLUGIN" >/dev/null &
 pids+=($!)
 for port in 16391 16392; do
   for _ in $(seq 1 600); do

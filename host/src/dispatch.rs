@@ -204,6 +204,13 @@ fn is_hook(params: &[Type], result: Option<&Type>) -> bool {
     words && is_hook_result(result)
 }
 
+/// A hook of custom events: the words ABI with `on-event` in its `hook-event`.
+fn is_event_hook(params: &[Type], result: Option<&Type>) -> bool {
+    matches!(params, [event, words, Type::Option(key)]
+        if key.ty() == Type::U32 && is_hook_event(event) && is_bytes(words))
+        && is_hook_result(result)
+}
+
 fn is_command(params: &[Type], result: Option<&Type>) -> bool {
     let args_ok = match params {
         [words] => is_bytes(words),
@@ -254,12 +261,14 @@ pub(crate) fn check_signatures(
         .commands
         .iter()
         .map(|c| (&c.export, COMMAND_SIGNATURE, is_command as Matcher))
-        .chain(
-            entries
-                .hooks
-                .iter()
-                .map(|h| (&h.export, HOOK_SIGNATURE, is_hook as Matcher)),
-        );
+        .chain(entries.hooks.iter().map(|h| {
+            let matches = if h.event == HookEvent::OnEvent {
+                is_event_hook as Matcher
+            } else {
+                is_hook as Matcher
+            };
+            (&h.export, HOOK_SIGNATURE, matches)
+        }));
     for (export, signature, matches) in exports {
         let Some(f) = functions.iter().find(|f| f.wit_name == *export) else {
             continue; // `Surface::check` reports a missing export.

@@ -19,7 +19,7 @@ use crate::keyspace::KvError;
 pub struct ServerCall<'a> {
     /// The command's words, its name first.
     pub args: &'a [&'a [u8]],
-    /// The plugin's call is read-only (`FCALL_RO`, a read-only function):
+    /// The plugin's call is read-only (`FCALL_RO`, `WASM.CALL_RO`):
     /// commands that write must be refused.
     pub read_only: bool,
     /// The calling plugin's name, for logs and errors.

@@ -179,9 +179,11 @@ impl ServerCommands for PluginCommands {
                 refusal(command.cmd)
             )));
         }
-        if call.read_only && command.is_write() {
+        // PUBLISH writes nothing but reaches other clients; Redis refuses it
+        // in read-only scripts too (it "may replicate").
+        if call.read_only && (command.is_write() || command.cmd == Cmd::Publish) {
             return Err(KvError::PermissionDenied(format!(
-                "{} writes, and this call of plugin `{}` is read-only (FCALL_RO or a read-only function)",
+                "{} writes, and this call of plugin `{}` is read-only (FCALL_RO, WASM.CALL_RO)",
                 command.name, call.plugin
             )));
         }
@@ -436,8 +438,12 @@ mod tests {
         };
         assert!(why.contains("read-only"), "{why}");
         assert!(server.keyspace().is_empty());
-        assert_eq!(
+        assert!(matches!(
             call(&c, true, &["PUBLISH", "c", "m"]),
+            Err(KvError::PermissionDenied(_))
+        ));
+        assert_eq!(
+            call(&c, false, &["PUBLISH", "c", "m"]),
             Ok(vec![Frame::Integer(0)])
         );
     }

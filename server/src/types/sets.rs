@@ -144,6 +144,10 @@ fn spop(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
     })
 }
 
+/// The most members `SRANDMEMBER` with a negative count returns: each is a
+/// copy, so the reply is bounded by this rather than by the set.
+pub const MAX_REPEATED_MEMBERS: u64 = 1 << 24;
+
 /// `SRANDMEMBER key [count]`: distinct members for a positive count, any
 /// for a negative one.
 fn srandmember(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
@@ -179,6 +183,9 @@ fn srandmember(ks: &MemoryKeyspace, args: &[&[u8]]) -> Result {
                 }
                 Reply::Array(picked)
             }
+            Some(n) if n.unsigned_abs() > MAX_REPEATED_MEMBERS => Reply::err(format!(
+                "value is out of range: a negative count returns at most {MAX_REPEATED_MEMBERS} members on this server"
+            )),
             Some(n) => {
                 let want = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
                 Reply::Array(

@@ -925,6 +925,13 @@ fn set_commands() {
     };
     assert_eq!(some.len(), 10);
     assert_eq!(run(&ks, &["SCARD", "d"]), int(4));
+    // A huge negative count is refused, not allocated.
+    for count in ["-100000000000", "-9223372036854775807"] {
+        let Reply::Error(e) = run(&ks, &["SRANDMEMBER", "d", count]) else {
+            panic!("SRANDMEMBER d {count} should be refused");
+        };
+        assert!(e.contains("value is out of range"), "{e}");
+    }
 }
 
 #[test]
