@@ -20,7 +20,6 @@ use std::sync::Weak;
 
 use bytes::BytesMut;
 use std::cell::Cell;
-use std::time::Instant;
 
 use ferrite_plugin_host::entries::HookEvent;
 use ferrite_plugin_host::server_call::{Emit, ServerCall, ServerCommands};
@@ -126,7 +125,7 @@ impl ServerCommands for PluginCommands {
             .iter()
             .filter(|(_, h, _)| h.wants(event.name))
         {
-            let started = Instant::now();
+            let started = crate::stats::now();
             let report = inner.host().call_hook(plugin, hook, &call, opts);
             stats.hooks.record(started, report.result.is_err());
             crate::server::log_records(plugin.name(), &report.logs);

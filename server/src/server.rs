@@ -996,7 +996,7 @@ impl Session {
             args,
             key,
         };
-        let started = Instant::now();
+        let started = crate::stats::now();
         let report =
             self.server
                 .inner
@@ -1024,7 +1024,7 @@ impl Session {
         if !command.accepts(args.len()) {
             return wrong_arity(&command.name);
         }
-        let started = Instant::now();
+        let started = crate::stats::now();
         let report = self.server.inner.host.call_command(
             plugin,
             command,
@@ -1214,7 +1214,7 @@ impl Session {
             ));
         };
         let opts = self.call_options(read_only);
-        let started = Instant::now();
+        let started = crate::stats::now();
         let report = self
             .server
             .inner
