@@ -1701,6 +1701,15 @@ fn redis_cli_loads_and_calls_with_wasm_commands() {
     assert_eq!(cli(&["WASM.CALL", "validate_email", "0", "nope"]), "0");
     assert!(cli(&["WASM.LIST"]).contains("validate_email"));
     assert!(cli(&["WASM.STATS", "validate_email"]).contains("calls\n2"));
+    // PLUGIN DISABLE keeps it loaded and stops its calls; ENABLE resumes them.
+    assert_eq!(cli(&["PLUGIN", "DISABLE", "validate_email"]), "OK");
+    let off = cli(&["WASM.CALL", "validate_email", "ARGS", "a@b.co"]);
+    assert!(off.contains("plugin `validate_email` is disabled"), "{off}");
+    assert!(cli(&["PLUGIN", "LIST"]).contains("enabled\n0"));
+    assert_eq!(cli(&["PLUGIN", "ENABLE", "validate_email"]), "OK");
+    assert_eq!(cli(&["FCALL", "validate_email", "0", "a@b.co"]), "1");
+    let e = cli(&["PLUGIN", "ENABLE", "nobody"]);
+    assert!(e.contains("no plugin named `nobody` is loaded"), "{e}");
 }
 
 #[test]
