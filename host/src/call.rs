@@ -356,6 +356,35 @@ impl Host {
 }
 
 /// Turns a failed call into its typed error.
+/// Whether an out-of-bounds access was the plugin's shadow stack (its
+/// locals in linear memory, below the data) growing past address 0.
+///
+/// Rust's wasm32 targets put that stack first in memory, growing down from
+/// its size (1 MiB) towards 0, so an overflow wraps around to an address
+/// just under 4 GiB, far past any memory a plugin has (the host caps it at
+/// the plugin's memory limit). wasmtime reports the faulting address as the
+/// error's context: "memory fault at wasm address 0x... in linear memory of
+/// size 0x...".
+fn shadow_stack_overflowed(e: &wasmtime::Error) -> bool {
+    e.chain().any(|cause| {
+        let text = cause.to_string();
+        let Some(rest) = text.strip_prefix("memory fault at wasm address 0x") else {
+            return false;
+        };
+        let Some((addr, rest)) = rest.split_once(' ') else {
+            return false;
+        };
+        let size = rest
+            .strip_prefix("in linear memory of size 0x")
+            .and_then(|s| u64::from_str_radix(s, 16).ok());
+        match (u64::from_str_radix(addr, 16), size) {
+            // Within the top 64 MiB of the 32-bit space, and past the memory.
+            (Ok(addr), Some(size)) => addr >= (1 << 32) - (64 << 20) && addr >= size,
+            _ => false,
+        }
+    })
+}
+
 pub(crate) fn classify(
     e: wasmtime::Error,
     function: &str,
@@ -379,6 +408,9 @@ pub(crate) fn classify(
             limit: plugin.limits.timeout.unwrap_or(Duration::ZERO),
         },
         Some(Trap::StackOverflow) => CallError::StackOverflow { function },
+        Some(Trap::MemoryOutOfBounds) if shadow_stack_overflowed(&e) => {
+            CallError::StackOverflow { function }
+        }
         Some(trap) => {
             let message = match &state.panic {
                 Some(panic) => panic.clone(),

@@ -112,8 +112,12 @@ pub enum CallError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The plugin exhausted its wasm stack (usually unbounded recursion).
-    #[error("`{function}` overflowed its stack")]
+    /// The plugin exhausted its wasm stack or its shadow stack (its locals
+    /// in linear memory), in debug and release builds alike; usually
+    /// unbounded recursion.
+    #[error(
+        "`{function}` overflowed its stack: recursion too deep, or large locals (a plugin's locals in memory have 1 MiB; put big arrays in a `Vec` or `Box`, or recurse less)"
+    )]
     StackOverflow {
         /// The function.
         function: String,

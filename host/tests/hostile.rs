@@ -155,6 +155,21 @@ fn unbounded_recursion_overflows_the_stack() {
 }
 
 #[test]
+fn a_shadow_stack_overflow_is_a_stack_overflow() {
+    let host = loaded();
+    assert_eq!(wave(&host, "testbed", "deep", &["4"]).unwrap(), "1");
+    let err = wave(&host, "testbed", "deep", &["100000"]).unwrap_err();
+    eprintln!("{err:?}");
+    assert_eq!(
+        err,
+        CallError::StackOverflow {
+            function: "deep".into()
+        }
+    );
+    still_serves(&host);
+}
+
+#[test]
 fn a_panic_reports_its_message_and_location() {
     let host = loaded();
     let err = wave(&host, "testbed", "boom", &["\"the sky is falling\""]).unwrap_err();

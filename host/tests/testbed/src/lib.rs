@@ -38,6 +38,21 @@ pub fn recurse(depth: u64) -> u64 {
     }
 }
 
+/// Recurses `depth` times with 16 KiB of locals in each frame, which live on
+/// the plugin's shadow stack in linear memory: it overflows that stack long
+/// before the wasm stack.
+#[ferrite_plugin::function]
+pub fn deep(depth: u32) -> u32 {
+    let mut frame = [0u8; 16 * 1024];
+    frame[depth as usize % frame.len()] = depth as u8;
+    let frame = black_box(frame);
+    if depth == 0 {
+        u32::from(frame[0])
+    } else {
+        black_box(deep(black_box(depth - 1))).wrapping_add(u32::from(frame[1]))
+    }
+}
+
 /// Panics with `message`.
 #[ferrite_plugin::function]
 pub fn boom(message: String) -> u32 {
