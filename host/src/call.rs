@@ -26,6 +26,11 @@ pub struct CallOptions {
     pub commands: Option<Arc<dyn crate::ServerCommands>>,
     /// Use these random numbers instead of the host's (e.g. seeded per test).
     pub random: Option<Arc<dyn crate::Random>>,
+    /// Called once, on the calling thread, when the call has run for a
+    /// slice ([`SLICE_TICKS`](crate::SLICE_TICKS) epoch ticks) and goes on:
+    /// a server moves its other work off this thread here, so that a long
+    /// call stalls no one else.
+    pub on_long_call: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// What a call returned, with what it consumed and logged.
@@ -330,16 +335,28 @@ impl Host {
             (None, None) => {}
             (c, _) => data.commands = c.clone(),
         }
+        match (&opts.on_long_call, &data.on_long_call) {
+            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
+            (None, None) => {}
+            (c, _) => data.on_long_call = c.clone(),
+        }
         if let Some(fuel) = limits.fuel {
             let _ = live.store.set_fuel(fuel);
         }
-        if let Some(ticks) = plugin.deadline_ticks {
-            live.store.set_epoch_deadline(ticks);
+        if self.config().max_timeout.is_some() {
+            let ticks = plugin.deadline_ticks.unwrap_or(u64::MAX);
+            let data = live.store.data_mut();
+            data.function = index;
+            data.ticks_left = ticks;
+            let first = crate::running::SLICE_TICKS.min(ticks);
+            data.granted = first;
+            live.store.set_epoch_deadline(first);
         }
         let result = match live.func(plugin, index) {
             Ok(func) => run(&mut live.store, func),
             Err(e) => Err(e),
         };
+        live.store.data_mut().call_ended();
         let fuel_used = limits
             .fuel
             .map(|f| f.saturating_sub(live.store.get_fuel().unwrap_or(0)));
@@ -355,7 +372,6 @@ impl Host {
     }
 }
 
-/// Turns a failed call into its typed error.
 /// Whether an out-of-bounds access was the plugin's shadow stack (its
 /// locals in linear memory, below the data) growing past address 0.
 ///
@@ -385,6 +401,7 @@ fn shadow_stack_overflowed(e: &wasmtime::Error) -> bool {
     })
 }
 
+/// Turns a failed call into its typed error.
 pub(crate) fn classify(
     e: wasmtime::Error,
     function: &str,
@@ -397,6 +414,9 @@ pub(crate) fn classify(
             function,
             limit: plugin.limits.memory,
         };
+    }
+    if e.downcast_ref::<crate::running::Killed>().is_some() {
+        return CallError::Killed { function };
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => CallError::OutOfFuel {
@@ -497,12 +517,20 @@ impl Host {
             self.keyspace().clone(),
             self.clock().clone(),
             self.random().clone(),
+            self.registry().clone(),
+            self.config().epoch_tick,
             plugin.limits.memory,
         );
         let mut store = Store::new(self.engine(), state);
         store.limiter(|s| &mut s.limiter);
         if self.config().max_timeout.is_some() {
-            store.epoch_deadline_trap();
+            // Each call sets its first slice; instantiation runs unbounded by
+            // a call's timeout, as before.
+            store.epoch_deadline_callback(|mut ctx| {
+                ctx.data_mut()
+                    .slice_ended()
+                    .map(wasmtime::UpdateDeadline::Continue)
+            });
             store.set_epoch_deadline(u64::MAX / 2);
         }
         if let Some(fuel) = plugin.limits.fuel {

@@ -122,6 +122,13 @@ pub enum CallError {
         /// The function.
         function: String,
     },
+    /// The call was stopped from outside ([`Host::kill`](crate::Host::kill),
+    /// the server's `FUNCTION KILL`).
+    #[error("`{function}` was killed (FUNCTION KILL)")]
+    Killed {
+        /// The function.
+        function: String,
+    },
     /// The plugin trapped: a panic (with its message and location) or a wasm trap.
     #[error("`{function}` trapped: {message}")]
     Trap {
@@ -150,6 +157,7 @@ impl CallError {
             | CallError::Timeout { function, .. }
             | CallError::MemoryLimit { function, .. }
             | CallError::StackOverflow { function }
+            | CallError::Killed { function }
             | CallError::Trap { function, .. } => *function = name.to_string(),
             CallError::NoSuchPlugin(_) | CallError::Busy(_) | CallError::Host(_) => {}
         }
@@ -165,6 +173,7 @@ impl CallError {
                 | CallError::Timeout { .. }
                 | CallError::MemoryLimit { .. }
                 | CallError::StackOverflow { .. }
+                | CallError::Killed { .. }
                 | CallError::Trap { .. }
                 | CallError::Host(_)
         )

@@ -62,6 +62,7 @@ struct Inner {
     keyspace: Arc<dyn Keyspace>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
+    running: Arc<crate::running::Registry>,
     plugins: RwLock<FxHashMap<String, Arc<Plugin>>>,
     _ticker: Option<Ticker>,
 }
@@ -139,6 +140,7 @@ impl Host {
                 keyspace,
                 clock,
                 random,
+                running: Arc::default(),
                 plugins: RwLock::new(FxHashMap::default()),
                 _ticker: ticker,
             }),
@@ -163,6 +165,24 @@ impl Host {
     /// The host's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// The calls that have run for at least a slice
+    /// ([`SLICE_TICKS`](crate::SLICE_TICKS) epoch ticks) and are running now,
+    /// oldest first. Only a host with a timeout (`max_timeout`) sees them.
+    pub fn running_calls(&self) -> Vec<crate::RunningCall> {
+        self.inner.running.list()
+    }
+
+    /// Stops the running calls `which` selects (of [`Host::running_calls`]):
+    /// each fails with [`CallError::Killed`](crate::CallError::Killed) within
+    /// a slice. Returns how many it stopped.
+    pub fn kill(&self, which: impl Fn(&crate::RunningCall) -> bool) -> usize {
+        self.inner.running.kill(which)
+    }
+
+    pub(crate) fn registry(&self) -> &Arc<crate::running::Registry> {
+        &self.inner.running
     }
 
     /// The host's random numbers.
@@ -214,6 +234,7 @@ impl Host {
             plugin: manifest.plugin.name.clone(),
             keys: manifest.permissions.keys,
             config: opts.config,
+            functions: functions.iter().map(|f| f.name.clone()).collect(),
         });
         Ok(Arc::new(Plugin {
             by_name: plugin::by_name(&functions),

@@ -46,6 +46,7 @@ mod host;
 pub mod keyspace;
 pub mod manifest;
 mod plugin;
+mod running;
 pub mod server_call;
 mod state;
 mod typed;
@@ -60,6 +61,7 @@ pub use error::{CallError, LoadError};
 pub use host::{Host, LoadOptions, MANIFEST_SECTION, embedded_manifest};
 pub use keyspace::{Keyspace, KvError, MemoryKeyspace, Slot};
 pub use plugin::{FunctionInfo, Plugin};
+pub use running::{RunningCall, SLICE_TICKS};
 pub use server_call::{Emit, ServerCall, ServerCommands};
 pub use state::{
     Clock, Level, LogRecord, ManualClock, Random, SeededRandom, SystemClock, SystemRandom,

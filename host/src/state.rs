@@ -204,6 +204,8 @@ pub struct Grants {
     pub keys: bool,
     /// Its operator-set configuration.
     pub config: HashMap<String, String>,
+    /// Its functions' names, by index (for the long calls' list).
+    pub functions: Vec<String>,
 }
 
 /// The memory limiter: refuses, and traps on, growth past `limit` bytes.
@@ -251,6 +253,17 @@ pub struct CallState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn Random>,
     pub(crate) commands: Option<Arc<dyn ServerCommands>>,
+    /// The host's long calls, where this one goes once it outlasts a slice.
+    pub(crate) registry: Arc<crate::running::Registry>,
+    /// The call's function index, epoch ticks left before its timeout, the
+    /// ticks of the current slice, and its entry once it is long.
+    pub(crate) function: usize,
+    pub(crate) ticks_left: u64,
+    pub(crate) granted: u64,
+    pub(crate) tick: Duration,
+    pub(crate) long: Option<Arc<crate::running::Entry>>,
+    /// What the call's options run when it becomes long.
+    pub(crate) on_long_call: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) limiter: Limiter,
     pub(crate) read_only: bool,
     pub(crate) logs: Vec<LogRecord>,
@@ -264,6 +277,8 @@ impl CallState {
         keyspace: Arc<dyn Keyspace>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
+        registry: Arc<crate::running::Registry>,
+        tick: Duration,
         memory_limit: usize,
     ) -> CallState {
         CallState {
@@ -272,6 +287,13 @@ impl CallState {
             clock,
             random,
             commands: None,
+            registry,
+            function: 0,
+            ticks_left: u64::MAX,
+            granted: 0,
+            tick,
+            long: None,
+            on_long_call: None,
             limiter: Limiter {
                 limit: memory_limit,
                 exceeded: false,
@@ -280,6 +302,44 @@ impl CallState {
             logs: Vec::new(),
             dropped_logs: 0,
             panic: None,
+        }
+    }
+
+    /// At the end of a slice: counts it against the timeout, records the
+    /// call as long the first time, and stops it when killed. Returns the
+    /// ticks of the next slice.
+    pub(crate) fn slice_ended(&mut self) -> wasmtime::Result<u64> {
+        self.ticks_left = self.ticks_left.saturating_sub(self.granted);
+        if self.ticks_left == 0 {
+            return Err(wasmtime::Error::new(wasmtime::Trap::Interrupt));
+        }
+        let entry = match &self.long {
+            Some(e) => e,
+            None => {
+                let function = self
+                    .grants
+                    .functions
+                    .get(self.function)
+                    .map_or("", String::as_str);
+                let ran = self.tick * u32::try_from(self.granted).unwrap_or(u32::MAX);
+                self.long = Some(self.registry.add(&self.grants.plugin, function, ran));
+                if let Some(hook) = &self.on_long_call {
+                    hook();
+                }
+                self.long.as_ref().expect("just set")
+            }
+        };
+        if entry.killed() {
+            return Err(wasmtime::Error::new(crate::running::Killed));
+        }
+        self.granted = crate::running::SLICE_TICKS.min(self.ticks_left);
+        Ok(self.granted)
+    }
+
+    /// Forgets the call in the long calls' list, if it got there.
+    pub(crate) fn call_ended(&mut self) {
+        if let Some(e) = self.long.take() {
+            self.registry.remove(&e);
         }
     }
 

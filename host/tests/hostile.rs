@@ -333,3 +333,59 @@ fn hostile_calls_on_some_threads_do_not_disturb_calls_on_others() {
         }
     });
 }
+
+#[test]
+fn a_long_call_is_listed_and_can_be_killed_from_another_thread() {
+    // No fuel: `spin` would run until its 2 s timeout.
+    let host = Host::new(ferrite_plugin_host::HostConfig {
+        max_fuel: None,
+        ..common::config()
+    })
+    .unwrap();
+    host.load(&common::component("testbed"), LoadOptions::default())
+        .unwrap();
+    host.load(&common::component("validate_email"), LoadOptions::default())
+        .unwrap();
+    assert!(host.running_calls().is_empty());
+    let started = std::time::Instant::now();
+    let spinning = {
+        let host = host.clone();
+        std::thread::spawn(move || wave(&host, "testbed", "spin", &["1"]))
+    };
+    let running = loop {
+        let calls = host.running_calls();
+        if !calls.is_empty() {
+            break calls;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "never listed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    assert_eq!(running.len(), 1);
+    assert_eq!(
+        (running[0].plugin.as_str(), running[0].function.as_str()),
+        ("testbed", "spin")
+    );
+    // Short calls meanwhile are never listed, and other calls go on.
+    still_serves(&host);
+    assert_eq!(host.running_calls().len(), 1);
+    assert_eq!(host.kill(|c| c.function == "nothing"), 0);
+    assert_eq!(host.kill(|c| c.function == "spin"), 1);
+    let err = spinning.join().unwrap().unwrap_err();
+    assert_eq!(
+        err,
+        CallError::Killed {
+            function: "spin".into()
+        }
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("was killed"), "{err}");
+    assert!(host.running_calls().is_empty());
+    still_serves(&host);
+}

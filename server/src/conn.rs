@@ -140,3 +140,33 @@ pub async fn serve(mut session: Session, mut stream: TcpStream) -> std::io::Resu
         }
     }
 }
+
+/// Moves this tokio worker's other tasks to another thread, for a plugin
+/// call that has run for a slice and goes on (`CallOptions::on_long_call`):
+/// the other connections are served there meanwhile, and this thread,
+/// which keeps running the call, leaves the runtime's workers when the
+/// connection's task next yields.
+///
+/// `block_in_place` hands the worker's core to a new thread, but takes it
+/// back if the closure returns before that thread has picked it up; so the
+/// closure waits for a probe task, which only the core's new owner can run.
+/// Outside a multi-threaded runtime's worker (a test's host, a
+/// current-thread runtime) it does nothing.
+pub(crate) fn yield_worker() {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let Ok(handle) = Handle::try_current() else {
+        return;
+    };
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return;
+    }
+    tokio::task::block_in_place(|| {
+        let (moved, wait) = std::sync::mpsc::sync_channel(1);
+        handle.spawn(async move {
+            let _ = moved.send(());
+        });
+        // If no thread takes the core in time (the blocking pool is full),
+        // the call goes on here as before, holding up this worker.
+        let _ = wait.recv_timeout(std::time::Duration::from_millis(5));
+    });
+}

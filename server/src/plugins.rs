@@ -26,7 +26,8 @@ fn arity(command: &str) -> Reply {
     ))
 }
 
-/// `FUNCTION LOAD [REPLACE] <component>`, `LIST`, `DELETE name`, `FLUSH`.
+/// `FUNCTION LOAD [REPLACE] <component>`, `LIST`, `DELETE name`, `FLUSH`,
+/// `KILL`, `STATS`.
 pub fn function(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("FUNCTION");
@@ -74,6 +75,55 @@ pub fn function(server: &Server, args: &[&[u8]]) -> Reply {
                 server.unload(p.name());
             }
             Reply::Ok
+        }
+        // Redis kills the running function; here every plugin call that has
+        // run for a slice (a couple of milliseconds): functions, commands and
+        // hooks. Each fails with an error saying it was killed.
+        "KILL" if rest.is_empty() => match server.host().kill(|_| true) {
+            0 => Reply::Error("NOTBUSY No scripts in execution right now.".into()),
+            _ => Reply::Ok,
+        },
+        "STATS" if rest.is_empty() => {
+            let running = server.host().running_calls();
+            let running_script = match running.first() {
+                None => Reply::Null,
+                Some(c) => Reply::Map(vec![
+                    (Reply::text("name"), Reply::text(c.function.clone())),
+                    (Reply::text("plugin"), Reply::text(c.plugin.clone())),
+                    (
+                        Reply::text("duration_ms"),
+                        Reply::Integer(i64::try_from(c.elapsed.as_millis()).unwrap_or(i64::MAX)),
+                    ),
+                ]),
+            };
+            let plugins = server.host().plugins();
+            let functions: usize = plugins
+                .iter()
+                .map(|p| p.functions().iter().filter(|f| f.is_function()).count())
+                .sum();
+            Reply::Map(vec![
+                (Reply::text("running_script"), running_script),
+                (
+                    Reply::text("running_calls"),
+                    Reply::Integer(i64::try_from(running.len()).unwrap_or(i64::MAX)),
+                ),
+                (
+                    Reply::text("engines"),
+                    Reply::Map(vec![(
+                        Reply::text("WASM"),
+                        Reply::Map(vec![
+                            (
+                                Reply::text("libraries_count"),
+                                Reply::Integer(i64::try_from(plugins.len()).unwrap_or(i64::MAX)),
+                            ),
+                            (
+                                Reply::text("functions_count"),
+                                Reply::Integer(i64::try_from(functions).unwrap_or(i64::MAX)),
+                            ),
+                        ]),
+                    )]),
+                ),
+            ])
         }
         other => arity(&format!("FUNCTION|{other}")),
     }

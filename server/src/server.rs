@@ -138,6 +138,7 @@ impl Server {
             .map(|_| Arc::new(MemoryKeyspace::new()))
             .collect();
         let host = Host::with_keyspace(host, dbs[0].clone(), Arc::new(SystemClock))?;
+        let yield_worker: Arc<dyn Fn() + Send + Sync> = Arc::new(crate::conn::yield_worker);
         Ok(Server {
             inner: Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
                 host,
@@ -154,6 +155,7 @@ impl Server {
                             read_only,
                             keyspace: Some(keyspace.clone()),
                             commands: Some(commands.clone()),
+                            on_long_call: Some(yield_worker.clone()),
                             ..CallOptions::default()
                         })
                     })

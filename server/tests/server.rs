@@ -61,12 +61,21 @@ fn host_config() -> HostConfig {
 
 /// A server on an ephemeral port, serving on its own runtime thread.
 fn start(config: ServerConfig, plugins: &[&str]) -> (Server, SocketAddr) {
+    start_with_workers(config, plugins, 2)
+}
+
+/// [`start`] with this many tokio worker threads.
+fn start_with_workers(
+    config: ServerConfig,
+    plugins: &[&str],
+    workers: usize,
+) -> (Server, SocketAddr) {
     let server = Server::new(host_config(), config).unwrap();
     for p in plugins {
         server.load(&component(p), Origin::Loaded, false).unwrap();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap();
@@ -1872,4 +1881,78 @@ fn every_host_function_through_fcall_and_redis_cli_reads_what_it_left() {
         cli(&["FCALL", "draw", "0", "8"]),
         cli(&["FCALL", "draw", "0", "8"])
     );
+}
+
+#[test]
+fn function_kill_stops_a_running_call_and_one_worker_serves_others_meanwhile() {
+    if !redis_cli_available() {
+        return;
+    }
+    // One worker thread, as `run` has on two cores: the long call must give
+    // it up for anyone else to be served.
+    let (_server, addr) = start_with_workers(ServerConfig::default(), &["testbed"], 1);
+    let port = addr.port().to_string();
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(
+        cli(&["FUNCTION", "KILL"]),
+        "NOTBUSY No scripts in execution right now."
+    );
+    let mut con = connect(addr);
+    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut con).unwrap();
+    // `spin` never returns; without FUNCTION KILL it would run to its 2 s timeout.
+    let started = std::time::Instant::now();
+    let spinning = std::thread::spawn(move || {
+        let mut con = connect(addr);
+        fcall::<i64>(&mut con, "spin", &[], &[b"1"])
+    });
+    let stats = loop {
+        let stats = cli(&["FUNCTION", "STATS"]);
+        if stats.contains("spin") {
+            break stats;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "never running: {stats}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(
+        stats.contains("running_script") && stats.contains("duration_ms"),
+        "{stats}"
+    );
+    // Other clients are served while it runs.
+    let mut worst = std::time::Duration::ZERO;
+    for _ in 0..200 {
+        let t = std::time::Instant::now();
+        let v: String = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+        worst = worst.max(t.elapsed());
+        assert_eq!(v, "v");
+    }
+    eprintln!("worst GET while a call spins: {worst:?}");
+    assert!(
+        worst < std::time::Duration::from_millis(5),
+        "worst GET {worst:?}"
+    );
+    assert_eq!(cli(&["FUNCTION", "KILL"]), "OK");
+    let killed = error_text(spinning.join().unwrap());
+    assert!(killed.contains("`spin` was killed"), "{killed}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        cli(&["FUNCTION", "KILL"]),
+        "NOTBUSY No scripts in execution right now."
+    );
+    let stats = cli(&["FUNCTION", "STATS"]);
+    assert!(stats.contains("running_calls\n0"), "{stats}");
+    assert_eq!(cli(&["FCALL", "add", "0", "2", "40"]), "42");
 }
