@@ -330,16 +330,8 @@ impl Host {
         if !Arc::ptr_eq(&data.random, random) {
             data.random = random.clone();
         }
-        match (&opts.commands, &data.commands) {
-            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
-            (None, None) => {}
-            (c, _) => data.commands = c.clone(),
-        }
-        match (&opts.on_long_call, &data.on_long_call) {
-            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
-            (None, None) => {}
-            (c, _) => data.on_long_call = c.clone(),
-        }
+        point_at(&mut data.commands, &opts.commands);
+        point_at(&mut data.on_long_call, &opts.on_long_call);
         if let Some(fuel) = limits.fuel {
             let _ = live.store.set_fuel(fuel);
         }
@@ -369,6 +361,16 @@ impl Host {
             idle.put(live);
         }
         (result, fuel_used, logs, dropped)
+    }
+}
+
+/// Points `slot` at `want`, touching no reference count when it already
+/// does (a warm instance's calls from one server share their options).
+fn point_at<T: ?Sized>(slot: &mut Option<Arc<T>>, want: &Option<Arc<T>>) {
+    match (want, &*slot) {
+        (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
+        (None, None) => {}
+        _ => *slot = want.clone(),
     }
 }
 

@@ -361,10 +361,10 @@ impl Host {
         args: &[&[u8]],
         opts: &CallOptions,
     ) -> EntryReport<Vec<Frame>> {
-        self.call_entry(plugin, &command.export, opts, |store, func, f| {
+        self.call_entry(plugin, &command.export, opts, |store, func, abi| {
             // SAFETY: `check_signatures` checked the export's type at load, and
-            // `is_v1_entry` tells which of the two it is.
-            let reply = if is_v1_entry(f) {
+            // `abi` tells which of the two it is.
+            let reply = if abi == EntryAbi::V1 {
                 let f: CommandFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 f.call(store, (&command.name, args))?.0
             } else {
@@ -396,12 +396,7 @@ impl Host {
             HookEvent::OnEvent => WitHookEvent::OnEvent,
         };
         let key = event.key.filter(|&i| i < event.args.len());
-        self.call_entry(plugin, &hook.export, opts, |store, func, f| {
-            let v1 = is_v1_entry(f);
-            let old_events = f
-                .params
-                .first()
-                .is_some_and(|(_, t, _)| is_hook_event_v1(t));
+        self.call_entry(plugin, &hook.export, opts, |store, func, abi| {
             let old = || match kind {
                 WitHookEvent::BeforeCommand => Ok(WitHookEventV1::BeforeCommand),
                 WitHookEvent::AfterCommand => Ok(WitHookEventV1::AfterCommand),
@@ -412,13 +407,13 @@ impl Host {
                 )),
             };
             // SAFETY: `check_signatures` checked the export's type at load, and
-            // `v1` and `old_events` tell which of the three it is.
-            let result = if v1 {
+            // `abi` tells which of the three it is.
+            let result = if abi == EntryAbi::V1 {
                 let kind = old()?;
                 let f: HookFuncV1<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 let key = key.map(|i| event.args[i]);
                 f.call(store, (kind, event.command, event.args, key))?.0
-            } else if old_events {
+            } else if abi == EntryAbi::WordsOld {
                 let f: HookFuncOld<'_> = unsafe { TypedFunc::new_unchecked(func) };
                 let (kind, key) = (old()?, key.map(|i| i as u32));
                 with_words(event.command.as_bytes(), event.args, |words| {
@@ -449,7 +444,7 @@ impl Host {
         call: impl FnOnce(
             &mut wasmtime::Store<crate::state::CallState>,
             wasmtime::component::Func,
-            &FunctionInfo,
+            EntryAbi,
         ) -> wasmtime::Result<T>,
     ) -> EntryReport<T> {
         let index = match plugin.index_of(export) {
@@ -463,9 +458,10 @@ impl Host {
             }
         };
         let f = &plugin.functions[index];
+        let abi = plugin.entry_abi[index];
         let (result, fuel_used, logs, _) =
             self.with_instance(plugin, index, opts, |store, func| {
-                call(store, func, f)
+                call(store, func, abi)
                     .map_err(|e| crate::call::classify(e, &f.name, plugin, store.data()))
             });
         EntryReport {
@@ -476,11 +472,33 @@ impl Host {
     }
 }
 
-/// Whether an entry export has SDK 0.1.0's signature, which takes the
-/// command's name apart from its arguments.
-fn is_v1_entry(f: &FunctionInfo) -> bool {
-    matches!(f.params.first(), Some((_, Type::String, _)))
+/// Which of the entry signatures an export has, worked out once at load
+/// (`check_signatures` has checked it is one of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryAbi {
+    /// SDK 0.1.0's: the command's name apart from its arguments.
+    V1,
+    /// The packed words, with host API 0.1.0's `hook-event` (no `on-event`).
+    WordsOld,
+    /// The packed words (and for hooks today's `hook-event`).
+    Words,
+}
+
+/// The entry signature of `f` (`Words` for what is not an entry).
+pub(crate) fn entry_abi(f: &FunctionInfo) -> EntryAbi {
+    if matches!(f.params.first(), Some((_, Type::String, _)))
         || matches!(f.params.get(1), Some((_, Type::String, _)))
+    {
+        EntryAbi::V1
+    } else if f
+        .params
+        .first()
+        .is_some_and(|(_, t, _)| is_hook_event_v1(t))
+    {
+        EntryAbi::WordsOld
+    } else {
+        EntryAbi::Words
+    }
 }
 
 impl Plugin {

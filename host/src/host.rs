@@ -247,6 +247,7 @@ impl Host {
             pre,
             limits,
             deadline_ticks,
+            entry_abi: functions.iter().map(crate::dispatch::entry_abi).collect(),
             functions,
             grants,
             surface,

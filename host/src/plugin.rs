@@ -152,6 +152,8 @@ pub struct Plugin {
     /// `limits.timeout` in epoch ticks, worked out once.
     pub(crate) deadline_ticks: Option<u64>,
     pub(crate) functions: Vec<FunctionInfo>,
+    /// Each function's entry signature, for commands and hooks.
+    pub(crate) entry_abi: Vec<crate::dispatch::EntryAbi>,
     /// Function index by either spelling of its name.
     pub(crate) by_name: FxHashMap<String, usize>,
     pub(crate) grants: Arc<Grants>,

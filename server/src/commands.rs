@@ -606,16 +606,18 @@ mod tests {
         }
     }
 
+    /// The keys the command `name` with `args` touches, as text.
+    fn keys(name: &str, args: &[&str]) -> Vec<String> {
+        let mut all: Vec<&[u8]> = vec![name.as_bytes()];
+        all.extend(args.iter().map(|a| a.as_bytes()));
+        command(name)
+            .keys(&all)
+            .map(|k| String::from_utf8(k.to_vec()).unwrap())
+            .collect()
+    }
+
     #[test]
     fn written_and_first_keys() {
-        let keys = |name: &str, args: &[&str]| -> Vec<String> {
-            let mut all: Vec<&[u8]> = vec![name.as_bytes()];
-            all.extend(args.iter().map(|a| a.as_bytes()));
-            command(name)
-                .keys(&all)
-                .map(|k| String::from_utf8(k.to_vec()).unwrap())
-                .collect()
-        };
         assert_eq!(keys("SET", &["k", "v", "EX", "1"]), ["k"]);
         assert_eq!(keys("MSET", &["k1", "v1", "k2", "v2"]), ["k1", "k2"]);
         assert_eq!(keys("DEL", &["k1", "k2"]), ["k1", "k2"]);
@@ -639,14 +641,6 @@ mod tests {
 
     #[test]
     fn wasm_call_keys_are_after_keys_or_counted() {
-        let keys = |name: &str, args: &[&str]| -> Vec<String> {
-            let mut all: Vec<&[u8]> = vec![name.as_bytes()];
-            all.extend(args.iter().map(|a| a.as_bytes()));
-            command(name)
-                .keys(&all)
-                .map(|k| String::from_utf8(k.to_vec()).unwrap())
-                .collect()
-        };
         for name in ["WASM.CALL", "WASM.CALL_RO"] {
             assert_eq!(
                 keys(name, &["f", "KEYS", "a", "b", "ARGS", "x"]),
