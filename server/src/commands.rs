@@ -607,7 +607,7 @@ mod tests {
     }
 
     /// The keys the command `name` with `args` touches, as text.
-    fn keys(name: &str, args: &[&str]) -> Vec<String> {
+    fn key_texts(name: &str, args: &[&str]) -> Vec<String> {
         let mut all: Vec<&[u8]> = vec![name.as_bytes()];
         all.extend(args.iter().map(|a| a.as_bytes()));
         command(name)
@@ -618,46 +618,46 @@ mod tests {
 
     #[test]
     fn written_and_first_keys() {
-        assert_eq!(keys("SET", &["k", "v", "EX", "1"]), ["k"]);
-        assert_eq!(keys("MSET", &["k1", "v1", "k2", "v2"]), ["k1", "k2"]);
-        assert_eq!(keys("DEL", &["k1", "k2"]), ["k1", "k2"]);
+        assert_eq!(key_texts("SET", &["k", "v", "EX", "1"]), ["k"]);
+        assert_eq!(key_texts("MSET", &["k1", "v1", "k2", "v2"]), ["k1", "k2"]);
+        assert_eq!(key_texts("DEL", &["k1", "k2"]), ["k1", "k2"]);
         for one in [
             "INCR", "INCRBY", "DECR", "DECRBY", "APPEND", "EXPIRE", "PEXPIRE", "PERSIST", "GET",
             "TTL",
         ] {
-            assert_eq!(keys(one, &["k", "1"]), ["k"], "{one}");
+            assert_eq!(key_texts(one, &["k", "1"]), ["k"], "{one}");
         }
         for none in ["FLUSHDB", "FLUSHALL", "PING", "KEYS", "SCAN", "DBSIZE"] {
-            assert!(keys(none, &["ASYNC"]).is_empty(), "{none}");
+            assert!(key_texts(none, &["ASYNC"]).is_empty(), "{none}");
         }
-        assert!(keys("SET", &[]).is_empty());
-        assert!(keys("GET", &[]).is_empty());
-        assert_eq!(keys("MGET", &["k1", "v1", "k2"]), ["k1", "v1", "k2"]);
-        assert_eq!(keys("FCALL", &["f", "2", "k", "j", "arg"]), ["k", "j"]);
-        assert!(keys("FCALL_RO", &["f", "0", "arg"]).is_empty());
-        assert!(keys("FCALL", &["f", "x"]).is_empty());
-        assert!(keys("FCALL", &["f", "1"]).is_empty());
+        assert!(key_texts("SET", &[]).is_empty());
+        assert!(key_texts("GET", &[]).is_empty());
+        assert_eq!(key_texts("MGET", &["k1", "v1", "k2"]), ["k1", "v1", "k2"]);
+        assert_eq!(key_texts("FCALL", &["f", "2", "k", "j", "arg"]), ["k", "j"]);
+        assert!(key_texts("FCALL_RO", &["f", "0", "arg"]).is_empty());
+        assert!(key_texts("FCALL", &["f", "x"]).is_empty());
+        assert!(key_texts("FCALL", &["f", "1"]).is_empty());
     }
 
     #[test]
     fn wasm_call_keys_are_after_keys_or_counted() {
         for name in ["WASM.CALL", "WASM.CALL_RO"] {
             assert_eq!(
-                keys(name, &["f", "KEYS", "a", "b", "ARGS", "x"]),
+                key_texts(name, &["f", "KEYS", "a", "b", "ARGS", "x"]),
                 ["a", "b"]
             );
-            assert_eq!(keys(name, &["f", "keys", "a", "args", "ARGS"]), ["a"]);
-            assert_eq!(keys(name, &["f", "KEYS", "a", "b"]), ["a", "b"]);
-            assert!(keys(name, &["f", "ARGS", "KEYS", "a"]).is_empty());
-            assert!(keys(name, &["f", "KEYS"]).is_empty());
-            assert!(keys(name, &["f", "KEYS", "ARGS", "x"]).is_empty());
-            assert!(keys(name, &["f"]).is_empty());
-            assert!(keys(name, &["f", "BOGUS", "a"]).is_empty());
-            assert_eq!(keys(name, &["f", "2", "a", "b", "x"]), ["a", "b"]);
-            assert_eq!(keys(name, &["f", "5", "a"]), ["a"]);
-            assert!(keys(name, &["f", "0", "x"]).is_empty());
-            assert!(keys(name, &["f", "1"]).is_empty());
-            assert!(keys(name, &["f", "99999999999999999999999", "a"]).is_empty());
+            assert_eq!(key_texts(name, &["f", "keys", "a", "args", "ARGS"]), ["a"]);
+            assert_eq!(key_texts(name, &["f", "KEYS", "a", "b"]), ["a", "b"]);
+            assert!(key_texts(name, &["f", "ARGS", "KEYS", "a"]).is_empty());
+            assert!(key_texts(name, &["f", "KEYS"]).is_empty());
+            assert!(key_texts(name, &["f", "KEYS", "ARGS", "x"]).is_empty());
+            assert!(key_texts(name, &["f"]).is_empty());
+            assert!(key_texts(name, &["f", "BOGUS", "a"]).is_empty());
+            assert_eq!(key_texts(name, &["f", "2", "a", "b", "x"]), ["a", "b"]);
+            assert_eq!(key_texts(name, &["f", "5", "a"]), ["a"]);
+            assert!(key_texts(name, &["f", "0", "x"]).is_empty());
+            assert!(key_texts(name, &["f", "1"]).is_empty());
+            assert!(key_texts(name, &["f", "99999999999999999999999", "a"]).is_empty());
         }
         assert!(command("WASM.CALL").is_hooked() && !command("WASM.CALL").is_plugin_callable());
         assert!(!command("WASM.CALL").is_write() && !command("WASM.CALL_RO").is_write());
