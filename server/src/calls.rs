@@ -178,9 +178,7 @@ impl ServerCommands for PluginCommands {
                 refusal(command.cmd)
             )));
         }
-        // PUBLISH writes nothing but reaches other clients; Redis refuses it
-        // in read-only scripts too (it "may replicate").
-        if call.read_only && (command.is_write() || command.cmd == Cmd::Publish) {
+        if call.read_only && command.is_refused_read_only() {
             return Err(KvError::PermissionDenied(format!(
                 "{} writes, and this call of plugin `{}` is read-only (FCALL_RO, WASM.CALL_RO)",
                 command.name, call.plugin

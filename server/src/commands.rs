@@ -169,6 +169,9 @@ pub const FAST: u32 = 1 << 3;
 /// plugin's database or the calling session (pub/sub, transactions,
 /// connection state), or manages the server or its plugins.
 pub const NO_PLUGIN: u32 = 1 << 4;
+/// Writes nothing but reaches other clients (`PUBLISH`): Redis refuses it
+/// in read-only scripts, as this server does in read-only plugin calls.
+pub const MAY_REPLICATE: u32 = 1 << 5;
 
 /// Where a command's keys are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +206,8 @@ pub struct Command {
     pub cmd: Cmd,
     /// Redis's arity: `n` exactly `n` words counting the name, `-n` at least `n`.
     pub arity: i32,
-    /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`], [`NO_PLUGIN`].
+    /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`], [`NO_PLUGIN`],
+    /// [`MAY_REPLICATE`].
     pub flags: u32,
     /// Where its keys are.
     pub keys: Keys,
@@ -223,6 +227,12 @@ impl Command {
     /// Whether it may modify the keyspace.
     pub fn is_write(&self) -> bool {
         self.flags & WRITE != 0
+    }
+
+    /// Whether a read-only call may not run it: it writes, or reaches
+    /// other clients.
+    pub fn is_refused_read_only(&self) -> bool {
+        self.flags & (WRITE | MAY_REPLICATE) != 0
     }
 
     /// Whether a plugin may run it through `server.call`.
@@ -429,7 +439,7 @@ table! {
     "UNSUBSCRIBE" Unsubscribe -1 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PSUBSCRIBE" Psubscribe -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PUNSUBSCRIBE" Punsubscribe -1 NO_HOOKS | NO_PLUGIN, Keys::None;
-    "PUBLISH" Publish 3 FAST, Keys::None;
+    "PUBLISH" Publish 3 FAST | MAY_REPLICATE, Keys::None;
     "PUBSUB" Pubsub -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     // Functions and the server.
     "FCALL" Fcall -3 NO_PLUGIN, Keys::Numkeys;

@@ -152,18 +152,23 @@ pub fn generate(wit: &Path) -> String {
     g.out
 }
 
-/// `types.error` maps to the hand-written `PluginError`; make sure they still agree.
-fn check_error_type(resolve: &Resolve) {
+/// The variant `name` of the interface `types`.
+fn types_variant<'a>(resolve: &'a Resolve, name: &str) -> &'a wit_parser::Variant {
     let types = resolve
         .interfaces
         .iter()
         .find(|(_, i)| i.name.as_deref() == Some("types"))
         .expect("interface `types`")
         .1;
-    let id = types.types["error"];
-    let TypeDefKind::Variant(v) = &resolve.types[id].kind else {
-        panic!("`error` is a variant")
+    let TypeDefKind::Variant(v) = &resolve.types[types.types[name]].kind else {
+        panic!("`{name}` is a variant")
     };
+    v
+}
+
+/// `types.error` maps to the hand-written `PluginError`; make sure they still agree.
+fn check_error_type(resolve: &Resolve) {
+    let v = types_variant(resolve, "error");
     let cases: Vec<_> = v.cases.iter().map(|c| (c.name.as_str(), c.ty)).collect();
     assert_eq!(
         cases,
@@ -179,16 +184,7 @@ fn check_error_type(resolve: &Resolve) {
 
 /// `types.resp-frame` maps to the hand-written `command::Frame`; make sure they still agree.
 fn check_frame_type(resolve: &Resolve) {
-    let types = resolve
-        .interfaces
-        .iter()
-        .find(|(_, i)| i.name.as_deref() == Some("types"))
-        .expect("interface `types`")
-        .1;
-    let id = types.types["resp-frame"];
-    let TypeDefKind::Variant(v) = &resolve.types[id].kind else {
-        panic!("`resp-frame` is a variant")
-    };
+    let v = types_variant(resolve, "resp-frame");
     let cases: Vec<String> = v
         .cases
         .iter()
