@@ -16,9 +16,14 @@
 #     --manifest-path benches/fcall/plugins/check/Cargo.toml
 #   PLUGIN=target/ferrite-plugin/api-0.1.0/bench_check.wasm bash benches/fcall/ab.sh ...
 #
+# Each round also loads the `before_command` hook of
+# benches/fcall/plugins/hook_$HOOK into both (built by the after CLI) and
+# measures SET through it ("SET+hook"), then unloads it.
+#
 # Environment: ROUNDS (default 3), NP (requests, default 1000000), P
 # (pipeline, default 32), C (clients, default 50), PLUGIN (default
-# benches/fcall/plugins/check).
+# benches/fcall/plugins/check), HOOK (before, after or write; default
+# before; empty for none).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 a=${1:?usage: ab.sh CLI_BEFORE CLI_AFTER}
@@ -28,6 +33,13 @@ NP=${NP:-1000000}
 P=${P:-32}
 C=${C:-50}
 PLUGIN=${PLUGIN:-benches/fcall/plugins/check}
+HOOK=${HOOK-before}
+hook_wasm=
+if [ -n "$HOOK" ]; then
+  hook_wasm=$("$b" ferrite-plugin build --release -q --message-format json \
+    --manifest-path "benches/fcall/plugins/hook_$HOOK/Cargo.toml" |
+    python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin if l.strip()][-1]["path"])')
+fi
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 "$a" ferrite-plugin run --release -q --port 16391 --plugin "$PLUGIN" >/dev/null &
@@ -50,6 +62,14 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "$port ${cmd%% *} $rps" >>"$results"
     done
   done
+  if [ -n "$hook_wasm" ]; then
+    for port in 16391 16392; do
+      redis-cli -p "$port" -x FUNCTION LOAD < "$hook_wasm" >/dev/null
+      rps=$(redis-benchmark -p "$port" -c "$C" -n "$NP" -P "$P" --csv SET bench:key value | tail -1 | cut -d, -f2 | tr -d '"')
+      echo "$port SET+hook $rps" >>"$results"
+      redis-cli -p "$port" FUNCTION DELETE "bench_hook_$HOOK" >/dev/null
+    done
+  fi
 done
 echo "redis-benchmark -c $C -n $NP -P $P, best of $ROUNDS; requests per second (before | after)"
 python3 - "$results" <<'PY'
@@ -58,8 +78,10 @@ best = collections.defaultdict(float)
 for line in open(sys.argv[1]):
     port, cmd, rps = line.split()
     best[(cmd, port)] = max(best[(cmd, port)], float(rps))
-for cmd in ["GET", "SET", "FCALL"]:
+for cmd in ["GET", "SET", "FCALL", "SET+hook"]:
     a, b = best[(cmd, "16391")], best[(cmd, "16392")]
+    if not a or not b:
+        continue
     print(f"  {cmd:6} {a:>12,.0f} | {b:>12,.0f}  after/before {b / a:.2f}x")
 PY
 rm -f "$results"

@@ -268,3 +268,65 @@ fn a_plugin_command_cannot_replace_a_server_command() {
         ],
     );
 }
+
+#[test]
+fn function_kill_from_redis_cli_ends_a_long_call_while_run_keeps_serving() {
+    if !redis_cli_available() {
+        return;
+    }
+    // One worker thread, the default on two cores: while `spin` computes
+    // (until its 2 s deadline), everyone else must still be served.
+    let testbed = workspace().join("host/tests/testbed");
+    let server = run(
+        &["--threads", "1", "--plugin", testbed.to_str().unwrap()],
+        &workspace(),
+    );
+    let p = server.port;
+    assert_eq!(
+        redis_cli(p, &["FUNCTION", "KILL"], None),
+        "NOTBUSY No scripts in execution right now."
+    );
+    assert_eq!(redis_cli(p, &["SET", "k", "v"], None), "OK");
+    let started = std::time::Instant::now();
+    let spinning = std::thread::spawn(move || {
+        let out = Command::new("redis-cli")
+            .args(["-p", &p.to_string(), "FCALL", "spin", "0", "1"])
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let stats = loop {
+        let stats = redis_cli(p, &["FUNCTION", "STATS"], None);
+        if stats.contains("spin") {
+            break stats;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "never running: {stats}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(stats.contains("testbed"), "{stats}");
+    // Served meanwhile, by the one worker thread.
+    for _ in 0..5 {
+        assert_eq!(redis_cli(p, &["GET", "k"], None), "v");
+    }
+    assert_eq!(redis_cli(p, &["FUNCTION", "KILL"], None), "OK");
+    let killed = spinning.join().unwrap();
+    assert!(killed.contains("`spin` was killed"), "{killed}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "the kill came before the deadline: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        redis_cli(p, &["FUNCTION", "KILL"], None),
+        "NOTBUSY No scripts in execution right now."
+    );
+    assert_eq!(redis_cli(p, &["FCALL", "add", "0", "2", "40"], None), "42");
+    assert_eq!(redis_cli(p, &["PING"], None), "PONG");
+}

@@ -27,8 +27,9 @@ pub struct CallOptions {
     /// Use these random numbers instead of the host's (e.g. seeded per test).
     pub random: Option<Arc<dyn crate::Random>>,
     /// Called once, on the calling thread, when the call has run for a
-    /// slice ([`SLICE_TICKS`](crate::SLICE_TICKS) epoch ticks) and goes on:
-    /// a server moves its other work off this thread here, so that a long
+    /// slice ([`SLICE_TICKS`](crate::SLICE_TICKS) epoch ticks) and goes on,
+    /// or before it starts when the same function's last call did: a
+    /// server moves its other work off this thread here, so that a long
     /// call stalls no one else.
     pub on_long_call: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -342,6 +343,7 @@ impl Host {
             data.ticks_left = ticks;
             let first = crate::running::SLICE_TICKS.min(ticks);
             data.granted = first;
+            data.call_starting();
             live.store.set_epoch_deadline(first);
         }
         let result = match live.func(plugin, index) {

@@ -47,6 +47,13 @@ pub struct HostConfig {
     /// Seeds the numbers plugins draw from `random`, for reproducible runs;
     /// `None` draws them from the operating system.
     pub random_seed: Option<u64>,
+    /// Run a call that outlasts a slice ([`SLICE_TICKS`](crate::SLICE_TICKS)
+    /// epoch ticks) at the lowest CPU priority (nice 19) until it ends, so
+    /// that on a machine whose cores are all busy the threads serving other
+    /// clients run first. Linux only, and only where the process may give
+    /// the thread its priority back (root, `CAP_SYS_NICE`, or a high enough
+    /// `RLIMIT_NICE`, e.g. `ulimit -e 20`); elsewhere nothing is lowered.
+    pub lower_long_calls: bool,
 }
 
 impl HostConfig {
@@ -76,6 +83,7 @@ impl Default for HostConfig {
             cache_dir: None,
             ferrite_version: semver::Version::new(0, 3, 0),
             random_seed: None,
+            lower_long_calls: true,
         }
     }
 }

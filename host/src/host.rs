@@ -129,6 +129,11 @@ impl Host {
             Some(seed) => Arc::new(SeededRandom::new(seed)),
             None => Arc::new(SystemRandom),
         };
+        let running = Arc::new(crate::running::Registry::new(if config.lower_long_calls {
+            crate::priority::Support::probe()
+        } else {
+            crate::priority::Support::NONE
+        }));
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Host {
             inner: Arc::new(Inner {
@@ -140,7 +145,7 @@ impl Host {
                 keyspace,
                 clock,
                 random,
-                running: Arc::default(),
+                running,
                 plugins: RwLock::new(FxHashMap::default()),
                 _ticker: ticker,
             }),
@@ -172,6 +177,19 @@ impl Host {
     /// oldest first. Only a host with a timeout (`max_timeout`) sees them.
     pub fn running_calls(&self) -> Vec<crate::RunningCall> {
         self.inner.running.list()
+    }
+
+    /// Whether any call has outlasted a slice and is running now: what
+    /// [`Host::running_calls`] would list, without listing it.
+    pub fn has_running_calls(&self) -> bool {
+        self.inner.running.any()
+    }
+
+    /// Whether a call that outlasts a slice runs at the lowest CPU priority
+    /// until it ends: [`HostConfig::lower_long_calls`], where this process
+    /// may restore a thread's priority.
+    pub fn lowers_long_calls(&self) -> bool {
+        self.inner.running.priority.is_supported()
     }
 
     /// Stops the running calls `which` selects (of [`Host::running_calls`]):
@@ -235,6 +253,7 @@ impl Host {
             keys: manifest.permissions.keys,
             config: opts.config,
             functions: functions.iter().map(|f| f.name.clone()).collect(),
+            went_long: functions.iter().map(|_| AtomicBool::new(false)).collect(),
         });
         Ok(Arc::new(Plugin {
             by_name: plugin::by_name(&functions),

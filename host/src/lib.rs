@@ -28,6 +28,16 @@
 //! a few microseconds), so no state leaks between calls. [`LoadOptions::warm`]
 //! keeps instances between calls for throughput; an instance is discarded
 //! after any trap or limit breach.
+//!
+//! A call that computes for longer than a slice ([`SLICE_TICKS`] epoch
+//! ticks) is listed in [`Host::running_calls`], can be stopped from any
+//! thread with [`Host::kill`], runs [`CallOptions::on_long_call`] (and
+//! starts with it, when the same function's last call was long too), and
+//! runs at the lowest CPU priority until it ends
+//! ([`HostConfig::lower_long_calls`]). With the feature `tokio`,
+//! `Host::call_*_async` and `CallOptions::yielding` make that hand a tokio
+//! worker's other tasks to another thread, so a long call never stalls
+//! them.
 
 #![warn(missing_docs)]
 
@@ -46,9 +56,12 @@ mod host;
 pub mod keyspace;
 pub mod manifest;
 mod plugin;
+mod priority;
 mod running;
 pub mod server_call;
 mod state;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod typed;
 mod wit_text;
 

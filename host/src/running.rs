@@ -45,10 +45,12 @@ impl Entry {
 }
 
 /// The host's long calls.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Registry {
     next: AtomicU64,
     calls: Mutex<Vec<Arc<Entry>>>,
+    /// Whether a long call's thread is lowered to the lowest priority.
+    pub(crate) priority: crate::priority::Support,
 }
 
 fn lock(m: &Mutex<Vec<Arc<Entry>>>) -> std::sync::MutexGuard<'_, Vec<Arc<Entry>>> {
@@ -56,6 +58,14 @@ fn lock(m: &Mutex<Vec<Arc<Entry>>>) -> std::sync::MutexGuard<'_, Vec<Arc<Entry>>
 }
 
 impl Registry {
+    pub(crate) fn new(priority: crate::priority::Support) -> Registry {
+        Registry {
+            next: AtomicU64::new(0),
+            calls: Mutex::default(),
+            priority,
+        }
+    }
+
     /// Records a call that started `ran` ago.
     pub(crate) fn add(&self, plugin: &str, function: &str, ran: Duration) -> Arc<Entry> {
         let entry = Arc::new(Entry {
@@ -72,6 +82,11 @@ impl Registry {
     /// Forgets a call that ended.
     pub(crate) fn remove(&self, entry: &Arc<Entry>) {
         lock(&self.calls).retain(|e| !Arc::ptr_eq(e, entry));
+    }
+
+    /// Whether any call is long now.
+    pub(crate) fn any(&self) -> bool {
+        !lock(&self.calls).is_empty()
     }
 
     /// The calls running now, oldest first.

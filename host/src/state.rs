@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::keyspace::{Keyspace, KvError};
@@ -206,6 +206,10 @@ pub struct Grants {
     pub config: HashMap<String, String>,
     /// Its functions' names, by index (for the long calls' list).
     pub functions: Vec<String>,
+    /// By function index: whether its last call outlasted a slice, so that
+    /// its next one starts as a long call (`CallOptions::on_long_call` runs
+    /// before it, not a slice into it).
+    pub(crate) went_long: Arc<[AtomicBool]>,
 }
 
 /// The memory limiter: refuses, and traps on, growth past `limit` bytes.
@@ -264,6 +268,12 @@ pub struct CallState {
     pub(crate) long: Option<Arc<crate::running::Entry>>,
     /// What the call's options run when it becomes long.
     pub(crate) on_long_call: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Whether `on_long_call` ran before the call started, because the
+    /// function's last call went long.
+    pub(crate) started_long: bool,
+    /// The thread's priority before the call became long and lowered it
+    /// (`HostConfig::lower_long_calls`).
+    pub(crate) lowered: Option<crate::priority::Lowered>,
     pub(crate) limiter: Limiter,
     pub(crate) read_only: bool,
     pub(crate) logs: Vec<LogRecord>,
@@ -294,6 +304,8 @@ impl CallState {
             tick,
             long: None,
             on_long_call: None,
+            started_long: false,
+            lowered: None,
             limiter: Limiter {
                 limit: memory_limit,
                 exceeded: false,
@@ -302,6 +314,19 @@ impl CallState {
             logs: Vec::new(),
             dropped_logs: 0,
             panic: None,
+        }
+    }
+
+    /// Before the call: if the function's last call went long, runs
+    /// `on_long_call` now, so that a function that computes for long every
+    /// time never holds its caller's thread for a slice.
+    pub(crate) fn call_starting(&mut self) {
+        if let Some(hook) = &self.on_long_call
+            && self.grants.went_long[self.function].load(Ordering::Relaxed)
+        {
+            hook();
+            self.started_long = true;
+            self.lowered = self.registry.priority.lower();
         }
     }
 
@@ -323,8 +348,12 @@ impl CallState {
                     .map_or("", String::as_str);
                 let ran = self.tick * u32::try_from(self.granted).unwrap_or(u32::MAX);
                 self.long = Some(self.registry.add(&self.grants.plugin, function, ran));
-                if let Some(hook) = &self.on_long_call {
-                    hook();
+                self.grants.went_long[self.function].store(true, Ordering::Relaxed);
+                if !self.started_long {
+                    if let Some(hook) = &self.on_long_call {
+                        hook();
+                    }
+                    self.lowered = self.registry.priority.lower();
                 }
                 self.long.as_ref().expect("just set")
             }
@@ -336,10 +365,20 @@ impl CallState {
         Ok(self.granted)
     }
 
-    /// Forgets the call in the long calls' list, if it got there.
+    /// Forgets the call in the long calls' list, if it got there; a call
+    /// that started long but ended within its first slice lets the
+    /// function's next call start as usual.
     pub(crate) fn call_ended(&mut self) {
-        if let Some(e) = self.long.take() {
-            self.registry.remove(&e);
+        match self.long.take() {
+            Some(e) => self.registry.remove(&e),
+            None if self.started_long => {
+                self.grants.went_long[self.function].store(false, Ordering::Relaxed);
+            }
+            None => {}
+        }
+        self.started_long = false;
+        if let Some(lowered) = self.lowered.take() {
+            lowered.restore();
         }
     }
 

@@ -11,9 +11,14 @@
 //! connection stays.
 //!
 //! A batch of requests runs holding the server's transaction lock shared;
-//! an `EXEC` takes it exclusively, so a transaction runs alone. While it
+//! an `EXEC` takes it exclusively, so a transaction runs alone; `FUNCTION
+//! KILL` and `FUNCTION STATS` take nothing, so they answer while a
+//! transaction runs a long call. No wait for the lock holds up a tokio
+//! worker: it moves the worker's other connections to another thread. While it
 //! waits for requests, the connection also waits for messages published to
 //! the session's channels, and writes them as they come.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,7 +26,7 @@ use tokio::net::TcpStream;
 
 use crate::reply::Out;
 use crate::resp::{self, Caps, MAX_INLINE};
-use crate::server::Session;
+use crate::server::{Hold, Session};
 
 /// What feeding bytes to a session led to.
 #[derive(Debug, PartialEq, Eq)]
@@ -43,18 +48,23 @@ pub fn feed(session: &mut Session, buf: &mut BytesMut, out: &mut BytesMut) -> Fl
     let mut ranges = Vec::new();
     let server = session.server().clone();
     let exclusive = server.exclusive();
-    let mut shared = Some(exclusive.read().unwrap_or_else(|e| e.into_inner()));
-    let mut run = |session: &mut Session, args: &[&[u8]], out: &mut BytesMut| {
-        if session.runs_alone(args) {
-            shared = None;
-            let alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
-            session.execute(args, out);
-            drop(alone);
-            shared = Some(exclusive.read().unwrap_or_else(|e| e.into_inner()));
-        } else {
-            session.execute(args, out);
-        }
-    };
+    let mut shared = None;
+    let mut run =
+        |session: &mut Session, args: &[&[u8]], out: &mut BytesMut| match session.hold(args) {
+            Hold::Shared => {
+                if shared.is_none() {
+                    shared = Some(read(exclusive));
+                }
+                session.execute(args, out);
+            }
+            Hold::Alone => {
+                shared = None;
+                let alone = write(exclusive, server.host());
+                session.execute(args, out);
+                drop(alone);
+            }
+            Hold::Nothing => session.execute(args, out),
+        };
     let flow = loop {
         if buf.is_empty() {
             break Flow::More;
@@ -98,6 +108,59 @@ pub fn feed(session: &mut Session, buf: &mut BytesMut, out: &mut BytesMut) -> Fl
     flow
 }
 
+/// The transaction lock, shared. If a transaction holds it (one running a
+/// long plugin call, say), the wait gives this worker's other connections
+/// to another thread.
+fn read(lock: &RwLock<()>) -> RwLockReadGuard<'_, ()> {
+    match lock.try_read() {
+        Ok(guard) => guard,
+        Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(TryLockError::WouldBlock) => {
+            off_worker(|| lock.read().unwrap_or_else(|e| e.into_inner()))
+        }
+    }
+}
+
+/// The transaction lock, exclusively, for `EXEC`: it waits for the batches
+/// holding it shared, among them any long plugin call, which may run for
+/// seconds. A waiting writer would hold up every new reader behind it (the
+/// lock prefers writers), so while a long call runs the transaction polls
+/// instead of queueing, and only queues for the short waits; either way off
+/// this worker.
+fn write<'a>(lock: &'a RwLock<()>, host: &ferrite_plugin_host::Host) -> RwLockWriteGuard<'a, ()> {
+    let attempt = || match lock.try_write() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    };
+    if let Some(guard) = attempt() {
+        return guard;
+    }
+    off_worker(|| {
+        loop {
+            if let Some(guard) = attempt() {
+                return guard;
+            }
+            if !host.has_running_calls() {
+                return lock.write().unwrap_or_else(|e| e.into_inner());
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    })
+}
+
+/// Runs `wait`, which blocks, without holding up this tokio worker's other
+/// tasks (`block_in_place`) where the runtime allows it.
+fn off_worker<T>(wait: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(wait)
+        }
+        _ => wait(),
+    }
+}
+
 fn protocol_error(session: &Session, out: &mut BytesMut, what: &str) -> Flow {
     Out::new(out, session.protocol()).err(format_args!("Protocol error: {what}"));
     Flow::Close
@@ -139,34 +202,4 @@ pub async fn serve(mut session: Session, mut stream: TcpStream) -> std::io::Resu
             buf = BytesMut::with_capacity(16 * 1024);
         }
     }
-}
-
-/// Moves this tokio worker's other tasks to another thread, for a plugin
-/// call that has run for a slice and goes on (`CallOptions::on_long_call`):
-/// the other connections are served there meanwhile, and this thread,
-/// which keeps running the call, leaves the runtime's workers when the
-/// connection's task next yields.
-///
-/// `block_in_place` hands the worker's core to a new thread, but takes it
-/// back if the closure returns before that thread has picked it up; so the
-/// closure waits for a probe task, which only the core's new owner can run.
-/// Outside a multi-threaded runtime's worker (a test's host, a
-/// current-thread runtime) it does nothing.
-pub(crate) fn yield_worker() {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    let Ok(handle) = Handle::try_current() else {
-        return;
-    };
-    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-        return;
-    }
-    tokio::task::block_in_place(|| {
-        let (moved, wait) = std::sync::mpsc::sync_channel(1);
-        handle.spawn(async move {
-            let _ = moved.send(());
-        });
-        // If no thread takes the core in time (the blocking pool is full),
-        // the call goes on here as before, holding up this worker.
-        let _ = wait.recv_timeout(std::time::Duration::from_millis(5));
-    });
 }

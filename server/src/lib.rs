@@ -49,4 +49,6 @@ pub mod types;
 pub mod value;
 mod wasm;
 
-pub use server::{DATABASES, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session};
+pub use server::{
+    DATABASES, Hold, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session,
+};

@@ -138,7 +138,6 @@ impl Server {
             .map(|_| Arc::new(MemoryKeyspace::new()))
             .collect();
         let host = Host::with_keyspace(host, dbs[0].clone(), Arc::new(SystemClock))?;
-        let yield_worker: Arc<dyn Fn() + Send + Sync> = Arc::new(crate::conn::yield_worker);
         Ok(Server {
             inner: Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
                 host,
@@ -151,12 +150,16 @@ impl Server {
                             Arc::new(crate::calls::PluginCommands::new(weak.clone(), db));
                         // The rest stays the default as fields are added.
                         #[allow(clippy::needless_update)]
-                        [false, true].map(|read_only| CallOptions {
-                            read_only,
-                            keyspace: Some(keyspace.clone()),
-                            commands: Some(commands.clone()),
-                            on_long_call: Some(yield_worker.clone()),
-                            ..CallOptions::default()
+                        // A long call hands its worker's other connections to
+                        // another thread.
+                        [false, true].map(|read_only| {
+                            CallOptions {
+                                read_only,
+                                keyspace: Some(keyspace.clone()),
+                                commands: Some(commands.clone()),
+                                ..CallOptions::default()
+                            }
+                            .yielding()
                         })
                     })
                     .collect(),
@@ -567,6 +570,18 @@ struct Multi {
     failed: bool,
 }
 
+/// What a request holds of the server's transaction lock while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Shared, as every command does: transactions wait for it.
+    Shared,
+    /// Exclusive: the `EXEC` of a queued transaction, which runs alone.
+    Alone,
+    /// Nothing: `FUNCTION KILL` and `FUNCTION STATS`, which must answer
+    /// while a transaction runs a long plugin call.
+    Nothing,
+}
+
 /// One client's connection state.
 pub struct Session {
     server: Server,
@@ -668,10 +683,25 @@ impl Session {
         self.dispatch = Some(dispatch);
     }
 
-    /// Whether the next request, `args`, is the `EXEC` of a queued
-    /// transaction: the connection runs it holding the server exclusively.
-    pub fn runs_alone(&self, args: &[&[u8]]) -> bool {
-        self.multi.is_some() && args[0].eq_ignore_ascii_case(b"EXEC")
+    /// What the next request, `args`, holds of the server's transaction
+    /// lock while it runs (see [`crate::conn::feed`]).
+    pub fn hold(&self, args: &[&[u8]]) -> Hold {
+        let name = args[0];
+        if self.multi.is_some() {
+            return if name.eq_ignore_ascii_case(b"EXEC") {
+                Hold::Alone
+            } else {
+                Hold::Shared
+            };
+        }
+        if name.len() == 8
+            && args.len() == 2
+            && name.eq_ignore_ascii_case(b"FUNCTION")
+            && (args[1].eq_ignore_ascii_case(b"KILL") || args[1].eq_ignore_ascii_case(b"STATS"))
+        {
+            return Hold::Nothing;
+        }
+        Hold::Shared
     }
 
     /// The messages published to this session's channels and patterns.
