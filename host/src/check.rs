@@ -180,7 +180,7 @@ impl Surface {
         for import in &self.imports {
             match permission_for(import) {
                 Ok(None) => {}
-                Ok(Some("keys")) if manifest.permissions.keys => {}
+                Ok(Some("keys")) if !manifest.permissions.keys.is_none() => {}
                 Ok(Some(permission)) => {
                     return Err(CheckError::NotGranted {
                         import: import.clone(),

@@ -250,7 +250,7 @@ impl Host {
             .map(|t| (t.as_nanos().div_ceil(tick) as u64).max(1));
         let grants = Arc::new(Grants {
             plugin: manifest.plugin.name.clone(),
-            keys: manifest.permissions.keys,
+            keys: manifest.permissions.keys.clone(),
             config: opts.config,
             functions: functions.iter().map(|f| f.name.clone()).collect(),
             went_long: functions.iter().map(|_| AtomicBool::new(false)).collect(),

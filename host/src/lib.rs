@@ -58,6 +58,7 @@ pub mod manifest;
 mod plugin;
 mod priority;
 mod running;
+pub mod scope;
 pub mod server_call;
 mod state;
 #[cfg(feature = "tokio")]

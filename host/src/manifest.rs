@@ -12,13 +12,15 @@
 //!     functions = ["validate_email"]
 //! "#).unwrap();
 //! assert_eq!(m.plugin.name, "validate_email");
-//! assert!(!m.permissions.keys);
+//! assert!(m.permissions.keys.is_none());
 //! ```
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+pub use crate::scope::KeyScope;
 
 /// A checked `plugin.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,12 +70,15 @@ pub struct Exports {
 }
 
 /// `[permissions]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Permissions {
-    /// May import `ferrite:plugin/kv`.
+    /// The keys it may read and write through `ferrite:plugin/kv` and
+    /// `server` (which it may import only when this grants any): `false`,
+    /// `true`, a list of key patterns, or `{ read = [...], write = [...] }`
+    /// ([`KeyScope`]).
     #[serde(default)]
-    pub keys: bool,
+    pub keys: KeyScope,
     /// Reserved: no host interface gives network access yet.
     #[serde(default)]
     pub network: bool,
@@ -368,7 +373,7 @@ memory_mb = 16
         let m = Manifest::parse("plugin.toml", GOOD).unwrap();
         assert_eq!(m.plugin.version, semver::Version::new(1, 2, 3));
         assert_eq!(m.exports.functions, ["contains", "distance_km"]);
-        assert!(m.permissions.keys);
+        assert!(m.permissions.keys.is_all());
         assert_eq!(m.limits.fuel, Some(1_000_000));
         assert_eq!(m.limits.timeout_ms, None);
         let again = Manifest::parse("x", &m.to_toml()).unwrap();

@@ -200,8 +200,8 @@ pub const MAX_SCAN: usize = 100_000;
 pub struct Grants {
     /// The plugin's name, for logs.
     pub plugin: String,
-    /// Whether it may use `kv`.
-    pub keys: bool,
+    /// The keys it may read and write.
+    pub keys: crate::scope::KeyScope,
     /// Its operator-set configuration.
     pub config: HashMap<String, String>,
     /// Its functions' names, by index (for the long calls' list).
@@ -392,7 +392,7 @@ impl CallState {
     }
 
     fn kv_allowed(&self, write: bool) -> Result<(), types::Error> {
-        if !self.grants.keys {
+        if self.grants.keys.is_none() {
             return Err(types::Error::PermissionDenied(format!(
                 "plugin `{}` lacks the `keys` permission: set `keys = true` under [permissions] in its plugin.toml",
                 self.grants.plugin

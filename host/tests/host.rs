@@ -34,7 +34,7 @@ fn it_loads_with_the_embedded_manifest_and_caps_its_limits() {
     testbed(&host, LoadOptions::default());
     let p = host.plugin("testbed").unwrap();
     assert_eq!(p.manifest().plugin.version, semver::Version::new(1, 0, 0));
-    assert!(p.manifest().permissions.keys);
+    assert!(p.manifest().permissions.keys.is_all());
     // plugin.toml asks for 32 MiB; the host allows 16.
     assert_eq!(p.limits().memory, 16 << 20);
     assert_eq!(p.limits().fuel, Some(100_000_000));

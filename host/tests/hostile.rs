@@ -260,7 +260,7 @@ fn a_forbidden_import_is_refused_before_it_runs() {
 #[test]
 fn kv_without_the_keys_permission_is_refused_at_load() {
     let mut manifest = common::testbed_manifest();
-    manifest.permissions.keys = false;
+    manifest.permissions.keys = ferrite_plugin_host::manifest::KeyScope::none();
     let host = common::host();
     let err = host
         .load(

@@ -35,11 +35,11 @@ pub struct PluginEntry {
 }
 
 /// The `[permissions]` of a version.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions {
-    /// `keys`.
+    /// `keys`: `false`, `true`, or its key patterns, as `plugin.toml` has it.
     #[serde(default)]
-    pub keys: bool,
+    pub keys: ferrite_plugin_host::manifest::KeyScope,
     /// `network`.
     #[serde(default)]
     pub network: bool,

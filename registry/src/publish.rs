@@ -237,7 +237,7 @@ pub fn publish(
             key_id: public.id,
             exports: artifact.manifest.exports.functions.clone(),
             permissions: Permissions {
-                keys: artifact.manifest.permissions.keys,
+                keys: artifact.manifest.permissions.keys.clone(),
                 network: artifact.manifest.permissions.network,
             },
             // What the component needs, which its host API imports may

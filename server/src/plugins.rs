@@ -350,7 +350,7 @@ fn info(server: &Server, p: &Arc<Plugin>) -> Reply {
             Reply::Map(vec![
                 (
                     Reply::text("keys"),
-                    Reply::Integer(m.permissions.keys.into()),
+                    Reply::text(m.permissions.keys.to_string()),
                 ),
                 (
                     Reply::text("network"),

@@ -42,7 +42,7 @@ impl Permission {
     /// Whether `asked` (a manifest's `[permissions]`) asks for it.
     fn asked(self, asked: &Permissions) -> bool {
         match self {
-            Permission::Keys => asked.keys,
+            Permission::Keys => !asked.keys.is_none(),
             Permission::Network => asked.network,
         }
     }
@@ -326,6 +326,7 @@ pub(crate) fn wasm(server: &Server, sub: &str, args: &[&[u8]]) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrite_plugin_host::manifest::KeyScope;
 
     fn words(line: &str) -> Vec<&[u8]> {
         line.split(' ').map(str::as_bytes).collect()
@@ -443,7 +444,7 @@ mod tests {
     #[test]
     fn permissions_asked_must_be_granted() {
         let keys = Permissions {
-            keys: true,
+            keys: KeyScope::all(),
             network: false,
         };
         assert_eq!(check_permissions("p", &keys, &[Permission::Keys]), Ok(()));
@@ -458,7 +459,7 @@ mod tests {
             "{e}"
         );
         let both = Permissions {
-            keys: true,
+            keys: KeyScope::read_write(["a:*"]),
             network: true,
         };
         let e = check_permissions("p", &both, &[]).unwrap_err();

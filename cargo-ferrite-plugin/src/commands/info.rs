@@ -58,9 +58,9 @@ impl InfoCommand {
                 .as_ref()
                 .map_or(String::new(), |m| format!(", needs Ferrite {m}+"));
             println!(
-                "  {version}{yanked}: {}, keys: {}{needs}",
+                "  {version}{yanked}: {}, {}{needs}",
                 human_size(e.size),
-                if e.permissions.keys { "yes" } else { "no" }
+                e.permissions.keys
             );
             println!("    exports:   {}", e.exports.join(", "));
             println!("    sha256:    {}", e.sha256);

@@ -69,8 +69,8 @@ impl InspectCommand {
         }
         let yes = |b: bool| if b { "yes" } else { "no" };
         println!(
-            "  permissions: keys: {}, network: {}",
-            yes(m.permissions.keys),
+            "  permissions: {}, network: {}",
+            m.permissions.keys,
             yes(m.permissions.network)
         );
         let l = &m.limits;

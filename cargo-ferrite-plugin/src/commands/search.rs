@@ -29,10 +29,10 @@ impl SearchCommand {
             else {
                 continue;
             };
-            let keys = if entry.permissions.keys {
-                " [keys]"
+            let keys = if entry.permissions.keys.is_none() {
+                String::new()
             } else {
-                ""
+                format!(" [{}]", entry.permissions.keys)
             };
             println!("{name} = \"{version}\"{keys}    # {description}");
             found += 1;
