@@ -80,6 +80,8 @@ pub enum Command {
     Yank(commands::yank::YankCommand),
     /// Make a yanked version resolvable again
     Unyank(commands::yank::YankCommand),
+    Refresh(commands::refresh::RefreshCommand),
+    Registry(commands::registry::RegistryCommand),
     Search(commands::search::SearchCommand),
     Info(commands::info::InfoCommand),
     Install(commands::install::InstallCommand),
@@ -119,6 +121,8 @@ impl Cli {
             Command::Publish(cmd) => cmd.exec(&mut shell),
             Command::Yank(cmd) => cmd.exec(&mut shell, true),
             Command::Unyank(cmd) => cmd.exec(&mut shell, false),
+            Command::Refresh(cmd) => cmd.exec(&mut shell),
+            Command::Registry(cmd) => cmd.exec(&mut shell),
             Command::Search(cmd) => cmd.exec(&mut shell),
             Command::Info(cmd) => cmd.exec(&mut shell),
             Command::Install(cmd) => cmd.exec(&mut shell),

@@ -242,7 +242,7 @@ fn inspect_shows_manifest_permissions_limits_and_wit() {
     for needle in [
         "validate_email 1.0.0: RFC 5322 email address validation",
         "sha256:",
-        "permissions: keys: no, network: no",
+        "permissions: no keys, network: no",
         "limits:      fuel 10000000, memory 16 MiB, timeout 100 ms",
         "imports:     ferrite:plugin/runtime@0.2.0",
         "needs:       Ferrite 0.3.0 or newer",

@@ -163,6 +163,24 @@ fn write_json(path: &Path, value: &serde_json::Value) {
     std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
 
+/// Re-signs the greeter's metadata in `registry` after `edit`, with `keys`'
+/// key, as its maintainer could.
+fn resign(
+    registry: &Path,
+    keys: &Keys,
+    edit: impl FnOnce(&mut ferrite_plugin_registry::metadata::Metadata),
+) {
+    use ferrite_plugin_registry::metadata::Signed;
+    let path = registry.join(format!("plugins/{GREETER}/metadata.json"));
+    let mut md = Signed::parse("r", GREETER, &std::fs::read(&path).unwrap())
+        .unwrap()
+        .signed;
+    edit(&mut md);
+    md.version += 1;
+    let key = ferrite_plugin_registry::KeyPair::load(&keys.secret()).unwrap();
+    std::fs::write(&path, Signed::sign(md, &key).to_bytes()).unwrap();
+}
+
 /// Calls `hello` in an installed component and returns its WAVE result.
 fn call_hello(component: &Path) -> String {
     let out = run(
@@ -466,11 +484,35 @@ fn yanked_versions_are_skipped_unless_pinned() {
     let keys = Keys::new();
     let registry = registry_with(&keys, &["1.0.0", "1.0.1"]);
     let reg = registry.path().to_str().unwrap();
+    let secret = keys.secret();
+    let key = secret.to_str().unwrap();
+    // Only the plugin's key yanks.
+    let other = Keys::new();
+    let out = run(
+        &[
+            "yank",
+            &format!("{GREETER}@1.0.1"),
+            "--registry",
+            reg,
+            "--key",
+            other.secret().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_error(&out, &["belongs to key", &keys.id(), "keygen --rotate"]);
     let text = ok(run(
-        &["yank", &format!("{GREETER}@1.0.1"), "--registry", reg],
+        &[
+            "yank",
+            &format!("{GREETER}@1.0.1"),
+            "--registry",
+            reg,
+            "--key",
+            key,
+        ],
         &[],
     ));
     assert!(text.contains(&format!("Yanked {GREETER} v1.0.1")), "{text}");
+    assert!(text.contains("metadata version 3"), "{text}");
     let index = read_json(&registry.path().join("registry.json"));
     assert_eq!(
         index["plugins"][GREETER]["versions"]["1.0.1"]["yanked"],
@@ -495,15 +537,29 @@ fn yanked_versions_are_skipped_unless_pinned() {
     assert!(install(&format!("{GREETER}@=1.0.1")).contains("v1.0.1"));
 
     ok(run(
-        &["unyank", &format!("{GREETER}@1.0.1"), "--registry", reg],
+        &[
+            "unyank",
+            &format!("{GREETER}@1.0.1"),
+            "--registry",
+            reg,
+            "--key",
+            key,
+        ],
         &[],
     ));
     assert!(install(GREETER).contains("v1.0.1"));
 
-    let out = run(&["yank", GREETER, "--registry", reg], &[]);
+    let out = run(&["yank", GREETER, "--registry", reg, "--key", key], &[]);
     assert_error(&out, &["NAME@1.2.3"]);
     let out = run(
-        &["yank", &format!("{GREETER}@3.0.0"), "--registry", reg],
+        &[
+            "yank",
+            &format!("{GREETER}@3.0.0"),
+            "--registry",
+            reg,
+            "--key",
+            key,
+        ],
         &[],
     );
     assert_error(&out, &["has no version 3.0.0"]);
@@ -513,10 +569,13 @@ fn yanked_versions_are_skipped_unless_pinned() {
 fn min_ferrite_version_is_honoured() {
     let keys = Keys::new();
     let registry = registry_with(&keys, &["1.0.0", "1.1.0"]);
-    let index_path = registry.path().join("registry.json");
-    let mut index = read_json(&index_path);
-    index["plugins"][GREETER]["versions"]["1.1.0"]["min_ferrite_version"] = "0.9.0".into();
-    write_json(&index_path, &index);
+    let index = read_json(&registry.path().join("registry.json"));
+    resign(registry.path(), &keys, |md| {
+        md.versions
+            .get_mut(&semver::Version::new(1, 1, 0))
+            .unwrap()
+            .min_ferrite_version = Some(semver::Version::new(0, 9, 0));
+    });
     let reg = registry.path().to_str().unwrap();
     let into = tempfile::tempdir().unwrap();
     let install = |req: &str, ferrite: &str| {
@@ -632,27 +691,31 @@ fn bad_artifacts_and_keys_are_refused_and_write_nothing() {
         &["refusing", "1.0.1", "tampered with"],
     );
 
-    // A replaced component with the index rewritten to match: the signature catches it.
+    // A replaced component with its metadata (and the catalog) rewritten to
+    // match, without the key: the metadata's signature catches it.
     refused(
         p,
         |r| {
             let mut bytes = greeter_at("1.0.1");
             bytes.extend_from_slice(&[0, 4, 3, b'e', b'v', b'l', 1]);
             std::fs::write(wasm_of(r, "1.0.1"), &bytes).unwrap();
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            let md_path = r.join(format!("plugins/{GREETER}/metadata.json"));
+            let mut md = read_json(&md_path);
+            let v = &mut md["signed"]["versions"]["1.0.1"];
+            v["sha256"] = hex.clone().into();
+            v["size"] = bytes.len().into();
+            write_json(&md_path, &md);
             let mut index = read_json(&r.join("registry.json"));
             let v = &mut index["plugins"][GREETER]["versions"]["1.0.1"];
-            let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
-            v["sha256"] = digest
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-                .into();
+            v["sha256"] = hex.into();
             v["size"] = bytes.len().into();
             write_json(&r.join("registry.json"), &index);
         },
         latest,
         &[],
-        &["refusing", "signature", "does not verify"],
+        &["refusing", "signature on its metadata", "does not verify"],
     );
 
     // A truncated file: the size is wrong.
@@ -668,23 +731,49 @@ fn bad_artifacts_and_keys_are_refused_and_write_nothing() {
         &["refusing", "truncated"],
     );
 
-    // A key the registry does not list: unknown, unless the operator pins it.
+    // A key the registry does not list: unknown to a first install, unless
+    // the operator trusts it; an installed plugin, pinned to it, updates.
     let drop_key = |r: &Path| {
         let mut k = read_json(&r.join("keys.json"));
         k["keys"] = serde_json::json!([]);
         write_json(&r.join("keys.json"), &k);
     };
-    refused(
-        p,
-        drop_key,
-        latest,
-        &[],
-        &[
-            "refusing",
-            &id,
-            "neither the registry's keys.json nor `--trust`",
-        ],
-    );
+    {
+        let registry = tempfile::tempdir().unwrap();
+        copy_dir(p, registry.path());
+        let reg = registry.path().to_str().unwrap();
+        let pinned = tempfile::tempdir().unwrap();
+        ok(run(
+            &[
+                "install",
+                &format!("{GREETER}@1.0.0"),
+                "--registry",
+                reg,
+                "--into",
+            ],
+            &[pinned.path()],
+        ));
+        drop_key(registry.path());
+        let fresh = tempfile::tempdir().unwrap();
+        let out = run(
+            &["install", latest, "--registry", reg, "--into"],
+            &[fresh.path()],
+        );
+        assert_error(
+            &out,
+            &[
+                "refusing",
+                &id,
+                "neither the registry's keys.json nor `--trust`",
+            ],
+        );
+        assert!(snapshot(fresh.path()).is_empty());
+        let text = ok(run(
+            &["install", latest, "--registry", reg, "--into"],
+            &[pinned.path()],
+        ));
+        assert!(text.contains("v1.0.1"), "{text}");
+    }
     {
         let registry = tempfile::tempdir().unwrap();
         copy_dir(p, registry.path());
@@ -785,36 +874,25 @@ fn bad_indexes_names_and_versions_are_refused_and_write_nothing() {
     let pristine = registry_with(&keys, &["1.0.0", "1.0.1"]);
     let p = pristine.path();
     let nothing = |_: &Path| {};
+    let metadata = |r: &Path| r.join(format!("plugins/{GREETER}/metadata.json"));
 
     refused(
         p,
-        |r| std::fs::write(r.join("registry.json"), "{\"format\": 1, \"plugins\": ").unwrap(),
+        |r| std::fs::write(metadata(r), "{\"signed\": ").unwrap(),
         GREETER,
         &[],
-        &["`registry.json`", "is malformed"],
+        &["`metadata.json`", "is malformed"],
     );
     refused(
         p,
         |r| {
-            let mut index = read_json(&r.join("registry.json"));
-            index["format"] = 2.into();
-            write_json(&r.join("registry.json"), &index);
+            let mut md = read_json(&metadata(r));
+            md["signed"]["format"] = 2.into();
+            write_json(&metadata(r), &md);
         },
         GREETER,
         &[],
         &["has format 2", "upgrade cargo-ferrite-plugin"],
-    );
-    refused(
-        p,
-        |r| {
-            let mut index = read_json(&r.join("registry.json"));
-            let entry = index["plugins"][GREETER].clone();
-            index["plugins"]["../evil"] = entry;
-            write_json(&r.join("registry.json"), &index);
-        },
-        GREETER,
-        &[],
-        &["`../evil` is not a valid plugin name"],
     );
     refused(
         p,
@@ -823,12 +901,17 @@ fn bad_indexes_names_and_versions_are_refused_and_write_nothing() {
         &[],
         &["`keys.json`", "is malformed"],
     );
+    // Metadata moved over from another plugin.
     refused(
         p,
-        |r| std::fs::remove_file(r.join("registry.json")).unwrap(),
+        |r| {
+            let mut md = read_json(&metadata(r));
+            md["signed"]["name"] = "other_plugin".into();
+            write_json(&metadata(r), &md);
+        },
         GREETER,
         &[],
-        &["`registry.json`", "does not exist"],
+        &["describes the plugin `other_plugin`"],
     );
     for name in ["../evil", "a/b", "..", "x\\y", "Evil"] {
         refused(p, nothing, name, &[], &["is not a valid plugin name"]);
@@ -855,6 +938,42 @@ fn bad_indexes_names_and_versions_are_refused_and_write_nothing() {
         &[],
         &["has no plugin `no_such_plugin`"],
     );
+    // No metadata, and no catalog either: not a registry.
+    refused(
+        p,
+        |r| {
+            std::fs::remove_file(r.join("registry.json")).unwrap();
+            std::fs::remove_file(metadata(r)).unwrap();
+        },
+        GREETER,
+        &[],
+        &["`registry.json`", "does not exist"],
+    );
+
+    // The unsigned catalog is for `search`, which refuses a damaged one;
+    // installs never read it.
+    let damaged = tempfile::tempdir().unwrap();
+    copy_dir(p, damaged.path());
+    let reg = damaged.path().to_str().unwrap();
+    for (bad, needles) in [
+        (
+            "{\"format\": 1, \"plugins\": ",
+            &["`registry.json`", "is malformed"][..],
+        ),
+        ("{\"format\": 2}", &["has format 2"][..]),
+        (
+            "{\"format\": 1, \"plugins\": {\"../evil\": {\"versions\": {}}}}",
+            &["`../evil` is not a valid plugin name"][..],
+        ),
+    ] {
+        std::fs::write(damaged.path().join("registry.json"), bad).unwrap();
+        assert_error(&run(&["search", "--registry", reg], &[]), needles);
+        let into = tempfile::tempdir().unwrap();
+        ok(run(
+            &["install", GREETER, "--registry", reg, "--into"],
+            &[into.path()],
+        ));
+    }
 
     for name in ["../evil", "a/b"] {
         let out = run(&["info", name, "--registry", p.to_str().unwrap()], &[]);
@@ -904,7 +1023,12 @@ fn network_failures_name_the_url_and_write_nothing() {
         &["install", GREETER, "--registry", &dead, "--into"],
         &[&target],
     );
-    assert_error(&out, &[&format!("cannot fetch `{dead}/registry.json`")]);
+    assert_error(
+        &out,
+        &[&format!(
+            "cannot fetch `{dead}/plugins/{GREETER}/metadata.json`"
+        )],
+    );
     let out = run(&["search", "--registry", &dead], &[]);
     assert_error(&out, &[&format!("{dead}/registry.json")]);
     assert_eq!(snapshot(&target), before);
@@ -984,10 +1108,12 @@ fn a_publish_killed_mid_write_leaves_the_registry_readable() {
     let keys = Keys::new();
     let registry = registry_with(&keys, &["1.0.0"]);
     let reg = registry.path().to_str().unwrap();
-    for step in ["after-files", "mid-index"] {
-        let index_before = std::fs::read(registry.path().join("registry.json")).unwrap();
+    let metadata = registry
+        .path()
+        .join(format!("plugins/{GREETER}/metadata.json"));
+    let publish_crashing_at = |step: &str, version: &str| {
         let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), greeter_at("1.0.1")).unwrap();
+        std::fs::write(file.path(), greeter_at(version)).unwrap();
         let out = cli()
             .args(["ferrite-plugin", "publish", "--registry", reg, "--key"])
             .arg(keys.secret())
@@ -1000,31 +1126,49 @@ fn a_publish_killed_mid_write_leaves_the_registry_readable() {
             !out.status.success(),
             "the crash hook did not fire at {step}"
         );
-        // The index is as before, and everything still reads and installs.
-        assert_eq!(
-            std::fs::read(registry.path().join("registry.json")).unwrap(),
-            index_before,
-            "a publish killed at {step} changed registry.json"
-        );
-        let info = ok(run(&["info", GREETER, "--registry", reg], &[]));
-        assert!(info.contains("1.0.0") && !info.contains("1.0.1"), "{info}");
+    };
+    let installs = |version: &str| {
         let into = tempfile::tempdir().unwrap();
         let text = ok(run(
             &["install", GREETER, "--registry", reg, "--into"],
             &[into.path()],
         ));
-        assert!(text.contains("v1.0.0"), "{text}");
+        assert!(text.contains(&format!("v{version}")), "{text}");
+    };
+    // Killed before the signed metadata is replaced: nothing happened.
+    for step in ["after-files", "mid-metadata"] {
+        let (index_before, md_before) = (
+            std::fs::read(registry.path().join("registry.json")).unwrap(),
+            std::fs::read(&metadata).unwrap(),
+        );
+        publish_crashing_at(step, "1.0.1");
+        assert_eq!(
+            std::fs::read(registry.path().join("registry.json")).unwrap(),
+            index_before,
+            "a publish killed at {step} changed registry.json"
+        );
+        assert_eq!(
+            std::fs::read(&metadata).unwrap(),
+            md_before,
+            "a publish killed at {step} changed the metadata"
+        );
+        let info = ok(run(&["info", GREETER, "--registry", reg], &[]));
+        assert!(info.contains("1.0.0") && !info.contains("1.0.1"), "{info}");
+        installs("1.0.0");
     }
-    // The next publish of the same version succeeds.
-    ok(publish_wasm(registry.path(), &keys, &greeter_at("1.0.1")));
-    let info = ok(run(&["info", GREETER, "--registry", reg], &[]));
-    assert!(info.contains("1.0.1"), "{info}");
-    let into = tempfile::tempdir().unwrap();
-    let text = ok(run(
-        &["install", GREETER, "--registry", reg, "--into"],
-        &[into.path()],
-    ));
-    assert!(text.contains("v1.0.1"), "{text}");
+    // Killed after it: the version is published (installs see it), the
+    // catalog lags, and the next write brings the catalog up to date.
+    publish_crashing_at("mid-index", "1.0.1");
+    installs("1.0.1");
+    let index = read_json(&registry.path().join("registry.json"));
+    assert!(index["plugins"][GREETER]["versions"].get("1.0.1").is_none());
+    let again = publish_wasm(registry.path(), &keys, &greeter_at("1.0.1"));
+    assert_error(&again, &["already published"]);
+    ok(publish_wasm(registry.path(), &keys, &greeter_at("1.0.2")));
+    let index = read_json(&registry.path().join("registry.json"));
+    let versions = &index["plugins"][GREETER]["versions"];
+    assert!(versions.get("1.0.1").is_some() && versions.get("1.0.2").is_some());
+    installs("1.0.2");
 }
 
 #[test]

@@ -98,6 +98,15 @@ pub enum RegistryError {
         /// Which check failed.
         reason: String,
     },
+    /// A plugin's signed metadata is not to be trusted: unsigned by a
+    /// trusted or pinned key, expired, or older than what was seen.
+    #[error("refusing `{name}`: {reason}")]
+    Untrusted {
+        /// The plugin.
+        name: String,
+        /// Which check failed.
+        reason: String,
+    },
     /// The key used to publish or yank is revoked, or a key file is bad.
     #[error("{0}")]
     Key(String),
@@ -109,6 +118,33 @@ pub enum RegistryError {
         "the registry at `{0}` is read-only over HTTP: publish to its directory (or git checkout) instead"
     )]
     ReadOnly(String),
+    /// The version asks for more key access than was approved.
+    #[error(
+        "refusing `{name}` {version}: it asks for {}, which was not approved; nothing was installed: approve it with {hint}",
+        asked.beyond(granted).unwrap_or_else(|| asked.to_string())
+    )]
+    NotApproved {
+        /// The plugin.
+        name: String,
+        /// The version.
+        version: semver::Version,
+        /// What its plugin.toml asks for.
+        asked: ferrite_plugin_host::manifest::KeyScope,
+        /// What was approved before (none for a first install).
+        granted: ferrite_plugin_host::manifest::KeyScope,
+        /// How to approve it, in the words of the command used.
+        hint: String,
+    },
+    /// A registry from before signed metadata.
+    #[error(
+        "the registry at `{registry}` lists `{name}` but has no signed metadata for it (`plugins/{name}/metadata.json`): it predates signed metadata; its maintainer must run `cargo ferrite-plugin registry migrate --registry <dir>` with the plugin's key"
+    )]
+    NoSignedMetadata {
+        /// The registry.
+        registry: String,
+        /// The plugin.
+        name: String,
+    },
     /// Not installed.
     #[error("`{name}` is not installed in `{}`", dir.display())]
     NotInstalled {

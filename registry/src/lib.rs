@@ -23,10 +23,12 @@ pub mod error;
 pub mod format;
 mod fsx;
 pub mod install;
+pub mod metadata;
 pub mod publish;
 pub mod resolve;
 pub mod sign;
 pub mod source;
+pub mod trust;
 
 pub use error::{RegistryError, Result};
 pub use sign::KeyPair;

@@ -1,12 +1,20 @@
-//! Publishing into a registry directory, and yanking.
+//! Publishing into a registry directory, yanking, refreshing and migrating.
 //!
 //! Everything happens under an exclusive lock on `.registry.lock`: the
 //! version's files are written (each through a temporary file and a rename),
-//! then a new `registry.json` is renamed over the old one. A crash at any
-//! point leaves the index as it was or as it is after; concurrent publishers
-//! wait for each other and every entry lands.
+//! then the plugin's signed metadata (`plugins/<name>/metadata.json`), then
+//! a new `registry.json`, the unsigned catalog, whose entry for the plugin
+//! is rebuilt from the metadata each time. A crash at any point leaves the
+//! metadata as it was or as it is after (and the catalog catches up at the
+//! next write); concurrent publishers wait for each other and every entry
+//! lands.
+//!
+//! Only the plugin's key — the one its metadata names, or one that key
+//! handed the plugin over to by a signed rotation — may publish, yank or
+//! refresh it.
 
 use std::path::Path;
+use std::time::Duration;
 
 use ferrite_plugin_host::check::Surface;
 use ferrite_plugin_host::embedded_manifest;
@@ -15,8 +23,9 @@ use semver::Version;
 
 use crate::compat;
 use crate::error::{RegistryError, Result};
-use crate::format::{self, Index, KeyEntry, Permissions, PluginEntry, VersionEntry};
+use crate::format::{self, Index, KeyEntry, Keys, Permissions, PluginEntry, VersionEntry};
 use crate::fsx;
+use crate::metadata::{self, Metadata, Rotation, Signed};
 use crate::sign::{self, KeyPair};
 use crate::source::{MAX_COMPONENT, MAX_INDEX, Source, artifact_path};
 
@@ -58,6 +67,31 @@ impl Artifact {
     }
 }
 
+/// How to publish.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// Check and sign, but write nothing.
+    pub dry_run: bool,
+    /// Rotations the publisher's old keys signed (`keygen --rotate`): they
+    /// let a new key take over a plugin its old key owns.
+    pub rotations: &'a [Rotation],
+    /// How long the new metadata stays valid.
+    pub valid_for: Duration,
+    /// Publish a version that asks for more key access than the one before.
+    pub allow_wider_permissions: bool,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            dry_run: false,
+            rotations: &[],
+            valid_for: metadata::DEFAULT_EXPIRY,
+            allow_wider_permissions: false,
+        }
+    }
+}
+
 /// What a publish did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
 pub struct Publication {
@@ -77,6 +111,12 @@ pub struct Publication {
     pub created_registry: bool,
     /// Whether the signing key was added to `keys.json`.
     pub added_key: bool,
+    /// The key the plugin was taken over from by a rotation, if it was.
+    pub rotated_from: Option<String>,
+    /// The version of the plugin's signed metadata it wrote.
+    pub metadata_version: u64,
+    /// When that metadata expires.
+    pub expires: String,
 }
 
 fn read_index(dir: &Path) -> Result<Option<Index>> {
@@ -87,23 +127,125 @@ fn read_index(dir: &Path) -> Result<Option<Index>> {
     }
 }
 
+/// The plugin's metadata in the registry directory, checked against its
+/// own key (a maintainer's tool refuses to build on a damaged one).
+fn read_metadata(dir: &Path, name: &str) -> Result<Option<Signed>> {
+    let source = Source::Dir(dir.to_path_buf());
+    let Some(bytes) = source.fetch(&metadata::path(name), MAX_INDEX)? else {
+        return Ok(None);
+    };
+    let signed = Signed::parse(&source.to_string(), name, &bytes)?;
+    let key = sign::PublicKey {
+        id: signed.signed.key_id.clone(),
+        public_key: signed.signed.public_key.clone(),
+    }
+    .verifying_key()?;
+    if !signed.verify(&key) {
+        return Err(RegistryError::Malformed {
+            registry: source.to_string(),
+            file: "metadata.json",
+            reason: format!(
+                "`{name}`'s signature does not verify: it was changed without its key; restore it from the registry's history"
+            ),
+        });
+    }
+    Ok(Some(signed))
+}
+
 fn json(value: &impl serde::Serialize) -> Vec<u8> {
     let mut text = serde_json::to_string_pretty(value).expect("registry files serialize");
     text.push('\n');
     text.into_bytes()
 }
 
+/// Makes `key` the signer of `md`: it already is, or `rotations` chain from
+/// the metadata's key to it (each signed by the key before). Returns the key
+/// it took over from.
+fn take_over(md: &mut Metadata, key: &KeyPair, rotations: &[Rotation]) -> Result<Option<String>> {
+    let me = key.public();
+    if md.key_id == me.id {
+        return Ok(None);
+    }
+    let owner = md.key_id.clone();
+    let mut chain: Vec<&Rotation> = Vec::new();
+    let mut at = owner.clone();
+    while at != me.id {
+        let Some(r) = rotations
+            .iter()
+            .find(|r| r.from == at && !chain.contains(r))
+        else {
+            return Err(RegistryError::Key(format!(
+                "`{}` belongs to key `{owner}` (its signed metadata), not to this key `{}`: only its key may publish, yank or refresh it. If `{}` replaces `{owner}`, sign a rotation with the old key (`cargo ferrite-plugin keygen --rotate` where `{owner}` is) and publish with the rotations file beside the new key",
+                md.name, me.id, me.id
+            )));
+        };
+        if !r.verify() {
+            return Err(RegistryError::Key(format!(
+                "the rotation from key `{}` to `{}` is not signed by `{}`",
+                r.from, r.to, r.from
+            )));
+        }
+        chain.push(r);
+        at = r.to.clone();
+    }
+    md.rotations.extend(chain.into_iter().cloned());
+    md.key_id = me.id;
+    md.public_key = me.public_key;
+    Ok(Some(owner))
+}
+
+/// Rebuilds `index`'s entry for the plugin from its metadata.
+fn catalog(index: &mut Index, md: &Metadata, description: Option<Option<String>>) {
+    let entry = index
+        .plugins
+        .entry(md.name.clone())
+        .or_insert_with(PluginEntry::default);
+    entry.versions = md.versions.clone();
+    if let Some(d) = description {
+        entry.description = d;
+    }
+}
+
+/// Refuses a key the registry revoked, or one whose id it lists with
+/// another public key; adds a new one to `keys` (returns whether it did).
+fn admit_key(keys: &mut Keys, key: &KeyPair) -> Result<bool> {
+    let public = key.public();
+    match keys.get(&public.id) {
+        Some(KeyEntry {
+            revoked_at: Some(when),
+            ..
+        }) => Err(RegistryError::Key(format!(
+            "key `{}` was revoked in this registry on {when}: publish with another key (`cargo ferrite-plugin keygen --rotate`)",
+            public.id
+        ))),
+        Some(entry) if entry.public_key != public.public_key => Err(RegistryError::Key(format!(
+            "this registry's key `{}` has a different public key: it is damaged or the key file is wrong",
+            public.id
+        ))),
+        Some(_) => Ok(false),
+        None => {
+            keys.keys.push(KeyEntry {
+                id: public.id.clone(),
+                public_key: public.public_key.clone(),
+                added_at: format::now_rfc3339(),
+                revoked_at: None,
+            });
+            Ok(true)
+        }
+    }
+}
+
 /// Publishes `artifact` into the registry directory `dir`, signed by `key`.
-/// With `dry_run`, checks everything and writes nothing.
+/// With `opts.dry_run`, checks everything and writes nothing.
 pub fn publish(
     dir: &Path,
     artifact: &Artifact,
     key: &KeyPair,
-    dry_run: bool,
+    opts: &Options<'_>,
 ) -> Result<Publication> {
     let name = format::check_name(&artifact.manifest.plugin.name)?.to_string();
     let version = artifact.manifest.plugin.version.clone();
-    let _lock = if dry_run {
+    let _lock = if opts.dry_run {
         None
     } else {
         std::fs::create_dir_all(dir).map_err(|e| crate::error::write_error(dir, e))?;
@@ -117,20 +259,33 @@ pub fn publish(
     });
     let source = Source::Dir(dir.to_path_buf());
     let mut keys = source.keys()?;
-    let plugin = index.plugins.get(&name);
 
-    if plugin.is_some_and(|p| p.versions.contains_key(&version)) {
+    let mut md = match read_metadata(dir, &name)? {
+        Some(signed) => signed.signed,
+        None if index
+            .plugins
+            .get(&name)
+            .is_some_and(|p| !p.versions.is_empty()) =>
+        {
+            return Err(RegistryError::NoSignedMetadata {
+                registry: source.to_string(),
+                name,
+            });
+        }
+        None => Metadata::new(&name, key),
+    };
+    let rotated_from = take_over(&mut md, key, opts.rotations)?;
+    if md.versions.contains_key(&version) {
         return Err(RegistryError::AlreadyPublished { name, version });
     }
 
     // The highest earlier version in the same compatible line must keep its exports.
-    let previous = plugin.and_then(|p| {
-        p.versions
-            .keys()
-            .filter(|v| **v < version && compat::same_line(v, &version))
-            .max()
-            .cloned()
-    });
+    let previous = md
+        .versions
+        .keys()
+        .filter(|v| **v < version && compat::same_line(v, &version))
+        .max()
+        .cloned();
     if let Some(prev) = &previous {
         let rel = artifact_path(&name, prev, &format!("{name}.wasm"));
         let old = source.fetch(&rel, MAX_COMPONENT)?.ok_or_else(|| {
@@ -151,50 +306,61 @@ pub fn publish(
             })));
         }
     }
+    // A version asking for more key access than the one before needs every
+    // operator to approve it again: the publisher says so explicitly.
+    let asked = &artifact.manifest.permissions.keys;
+    if let Some((prev, entry)) = md.versions.range(..version.clone()).next_back()
+        && let Some(wider) = asked.beyond(&entry.permissions.keys)
+        && !opts.allow_wider_permissions
+    {
+        return Err(RegistryError::Invalid(format!(
+            "`{name}` {version} asks for {wider} of {prev}: every server that has it installed must approve the update again (`install --allow-keys`). Publish it with `--allow-wider-permissions` if that is intended, or keep the old [permissions]"
+        )));
+    }
 
+    let added_key = admit_key(&mut keys, key)?;
     let public = key.public();
-    let added_key = match keys.get(&public.id) {
-        Some(KeyEntry {
-            revoked_at: Some(when),
-            ..
-        }) => {
-            return Err(RegistryError::Key(format!(
-                "key `{}` was revoked in this registry on {when}: publish with another key (`cargo ferrite-plugin keygen`)",
-                public.id
-            )));
-        }
-        Some(entry) if entry.public_key != public.public_key => {
-            return Err(RegistryError::Key(format!(
-                "this registry's key `{}` has a different public key: it is damaged or the key file is wrong",
-                public.id
-            )));
-        }
-        Some(_) => false,
-        None => {
-            keys.keys.push(KeyEntry {
-                id: public.id.clone(),
-                public_key: public.public_key.clone(),
-                added_at: format::now_rfc3339(),
-                revoked_at: None,
-            });
-            true
-        }
-    };
-
     let sha256 = sign::sha256(&artifact.component);
     let manifest_sha256 = sign::sha256(artifact.manifest_toml.as_bytes());
     let signature = key.sign(&sign::message(&name, &version, &sha256, &manifest_sha256));
+    md.versions.insert(
+        version.clone(),
+        VersionEntry {
+            sha256: sha256.clone(),
+            size: artifact.component.len() as u64,
+            manifest_sha256,
+            signature,
+            key_id: public.id.clone(),
+            exports: artifact.manifest.exports.functions.clone(),
+            permissions: Permissions {
+                keys: asked.clone(),
+                network: artifact.manifest.permissions.network,
+            },
+            // What the component needs, which its host API imports may
+            // raise above what plugin.toml says.
+            min_ferrite_version: ferrite_plugin_host::check::Surface::of(&artifact.component)
+                .ok()
+                .and_then(|s| s.required_ferrite(&artifact.manifest))
+                .or_else(|| artifact.manifest.plugin.min_ferrite_version.clone()),
+            yanked: false,
+            published_at: format::now_rfc3339(),
+        },
+    );
+    md.bump(opts.valid_for);
     let publication = Publication {
         name: name.clone(),
         version: version.clone(),
-        sha256: sha256.clone(),
+        sha256,
         size: artifact.component.len() as u64,
-        key_id: public.id.clone(),
+        key_id: public.id,
         compared_with: previous,
         created_registry,
         added_key,
+        rotated_from,
+        metadata_version: md.version,
+        expires: md.expires.clone(),
     };
-    if dry_run {
+    if opts.dry_run {
         return Ok(publication);
     }
 
@@ -221,38 +387,20 @@ pub fn publish(
         keys.format = format::FORMAT;
         fsx::write_atomic(&dir.join("keys.json"), &json(&keys), 0o644)?;
     }
-
-    let entry = index
-        .plugins
-        .entry(name.clone())
-        .or_insert_with(PluginEntry::default);
-    let is_latest = entry.versions.keys().all(|v| *v < version);
-    entry.versions.insert(
-        version.clone(),
-        VersionEntry {
-            sha256,
-            size: artifact.component.len() as u64,
-            manifest_sha256,
-            signature,
-            key_id: public.id,
-            exports: artifact.manifest.exports.functions.clone(),
-            permissions: Permissions {
-                keys: artifact.manifest.permissions.keys.clone(),
-                network: artifact.manifest.permissions.network,
-            },
-            // What the component needs, which its host API imports may
-            // raise above what plugin.toml says.
-            min_ferrite_version: ferrite_plugin_host::check::Surface::of(&artifact.component)
-                .ok()
-                .and_then(|s| s.required_ferrite(&artifact.manifest))
-                .or_else(|| artifact.manifest.plugin.min_ferrite_version.clone()),
-            yanked: false,
-            published_at: format::now_rfc3339(),
-        },
+    let is_latest = md.versions.keys().all(|v| *v <= version);
+    let signed = Signed::sign(md, key);
+    fsx::write_atomic_at(
+        &dir.join(metadata::path(&name)),
+        &signed.to_bytes(),
+        0o644,
+        Some("mid-metadata"),
+    )?;
+    crate::crash_point("after-metadata");
+    catalog(
+        &mut index,
+        &signed.signed,
+        is_latest.then(|| artifact.manifest.plugin.description.clone()),
     );
-    if is_latest {
-        entry.description = artifact.manifest.plugin.description.clone();
-    }
     fsx::write_atomic_at(
         &dir.join("registry.json"),
         &json(&index),
@@ -262,35 +410,163 @@ pub fn publish(
     Ok(publication)
 }
 
-/// Yanks (`yanked = true`) or restores a version.
-pub fn set_yanked(dir: &Path, name: &str, version: &Version, yanked: bool) -> Result<bool> {
+/// What a change of a plugin's metadata (yank, unyank, refresh) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Whether anything but the version and expiry changed.
+    pub changed: bool,
+    /// The metadata's new version.
+    pub metadata_version: u64,
+    /// When it expires.
+    pub expires: String,
+    /// The key the plugin was taken over from by a rotation, if it was.
+    pub rotated_from: Option<String>,
+}
+
+/// Re-signs `name`'s metadata with `key` after `edit` (which returns
+/// whether it changed anything), under the registry's lock.
+fn resign(
+    dir: &Path,
+    name: &str,
+    key: &KeyPair,
+    opts: &Options<'_>,
+    edit: impl FnOnce(&mut Metadata) -> Result<bool>,
+) -> Result<Change> {
     format::check_name(name)?;
-    if !dir.join("registry.json").exists() {
+    let registry = dir.display().to_string();
+    let Some(mut index) = read_index(dir)? else {
         return Err(RegistryError::Malformed {
-            registry: dir.display().to_string(),
+            registry,
             file: "registry.json",
             reason: "it does not exist: is this a registry?".into(),
         });
-    }
+    };
     let _lock = fsx::lock(&dir.join(".registry.lock"))?;
-    let mut index = read_index(dir)?.expect("checked above");
-    let registry = dir.display().to_string();
-    let entry = index
-        .plugins
-        .get_mut(name)
-        .ok_or_else(|| RegistryError::NoSuchPlugin {
-            registry,
-            name: name.to_string(),
-        })?
-        .versions
-        .get_mut(version)
-        .ok_or_else(|| {
+    let mut md = match read_metadata(dir, name)? {
+        Some(signed) => signed.signed,
+        None if index.plugins.contains_key(name) => {
+            return Err(RegistryError::NoSignedMetadata {
+                registry,
+                name: name.to_string(),
+            });
+        }
+        None => {
+            return Err(RegistryError::NoSuchPlugin {
+                registry,
+                name: name.to_string(),
+            });
+        }
+    };
+    let rotated_from = take_over(&mut md, key, opts.rotations)?;
+    let mut keys = Source::Dir(dir.to_path_buf()).keys()?;
+    if admit_key(&mut keys, key)? {
+        keys.format = format::FORMAT;
+        fsx::write_atomic(&dir.join("keys.json"), &json(&keys), 0o644)?;
+    }
+    let changed = edit(&mut md)?;
+    md.bump(opts.valid_for);
+    let signed = Signed::sign(md, key);
+    fsx::write_atomic(&dir.join(metadata::path(name)), &signed.to_bytes(), 0o644)?;
+    catalog(&mut index, &signed.signed, None);
+    fsx::write_atomic(&dir.join("registry.json"), &json(&index), 0o644)?;
+    Ok(Change {
+        changed,
+        metadata_version: signed.signed.version,
+        expires: signed.signed.expires,
+        rotated_from,
+    })
+}
+
+/// Yanks (`yanked = true`) or restores a version, signed by the plugin's key.
+pub fn set_yanked(
+    dir: &Path,
+    name: &str,
+    version: &Version,
+    yanked: bool,
+    key: &KeyPair,
+    opts: &Options<'_>,
+) -> Result<Change> {
+    resign(dir, name, key, opts, |md| {
+        let entry = md.versions.get_mut(version).ok_or_else(|| {
             RegistryError::NoMatchingVersion(format!("`{name}` has no version {version}"))
         })?;
-    let changed = entry.yanked != yanked;
-    entry.yanked = yanked;
-    if changed {
-        fsx::write_atomic(&dir.join("registry.json"), &json(&index), 0o644)?;
+        let changed = entry.yanked != yanked;
+        entry.yanked = yanked;
+        Ok(changed)
+    })
+}
+
+/// Re-signs `name`'s metadata with a new version and expiry, changing
+/// nothing else: what a maintainer runs before it expires.
+pub fn refresh(dir: &Path, name: &str, key: &KeyPair, opts: &Options<'_>) -> Result<Change> {
+    resign(dir, name, key, opts, |_| Ok(false))
+}
+
+/// What `migrate` did with one plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Migration {
+    /// Its metadata was written, listing this many versions.
+    Migrated(usize),
+    /// It already had signed metadata.
+    AlreadySigned,
+    /// Some of its versions are signed by other keys: their maintainer
+    /// must migrate it.
+    OtherKeys(Vec<String>),
+}
+
+/// Writes signed metadata, signed by `key`, for each plugin of a registry
+/// from before signed metadata whose versions `key` signed (each version's
+/// signature is checked first). Plugins of other keys are left for their
+/// maintainers.
+pub fn migrate(dir: &Path, key: &KeyPair, opts: &Options<'_>) -> Result<Vec<(String, Migration)>> {
+    let registry = dir.display().to_string();
+    let Some(mut index) = read_index(dir)? else {
+        return Err(RegistryError::Malformed {
+            registry,
+            file: "registry.json",
+            reason: "it does not exist: is this a registry?".into(),
+        });
+    };
+    let _lock = fsx::lock(&dir.join(".registry.lock"))?;
+    let public = key.public();
+    let verifying = public.verifying_key()?;
+    let mut done = Vec::new();
+    let names: Vec<String> = index.plugins.keys().cloned().collect();
+    for name in names {
+        if read_metadata(dir, &name)?.is_some() {
+            done.push((name, Migration::AlreadySigned));
+            continue;
+        }
+        let plugin = &index.plugins[&name];
+        let others: Vec<String> = plugin
+            .versions
+            .values()
+            .filter(|e| e.key_id != public.id)
+            .map(|e| e.key_id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !others.is_empty() {
+            done.push((name, Migration::OtherKeys(others)));
+            continue;
+        }
+        for (version, e) in &plugin.versions {
+            let message = sign::message(&name, version, &e.sha256, &e.manifest_sha256);
+            if !sign::verify(&verifying, &message, &e.signature) {
+                return Err(RegistryError::Key(format!(
+                    "`{name}` {version} claims key `{}` but its signature does not verify: the registry is damaged; nothing was migrated after it",
+                    e.key_id
+                )));
+            }
+        }
+        let mut md = Metadata::new(&name, key);
+        md.versions = plugin.versions.clone();
+        md.bump(opts.valid_for);
+        let signed = Signed::sign(md, key);
+        fsx::write_atomic(&dir.join(metadata::path(&name)), &signed.to_bytes(), 0o644)?;
+        catalog(&mut index, &signed.signed, None);
+        done.push((name, Migration::Migrated(signed.signed.versions.len())));
     }
-    Ok(changed)
+    fsx::write_atomic(&dir.join("registry.json"), &json(&index), 0o644)?;
+    Ok(done)
 }

@@ -142,8 +142,28 @@ impl KeyPair {
         dir: &Path,
         force: bool,
     ) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
-        let secret = dir.join(SECRET_FILE);
-        let public = dir.join(PUBLIC_FILE);
+        self.save_files(dir, SECRET_FILE, PUBLIC_FILE, force)
+    }
+
+    /// Writes `<stem>.key` (mode 0600) and `<stem>.pub` into `dir`,
+    /// replacing them.
+    pub fn save_as(
+        &self,
+        dir: &Path,
+        stem: &str,
+    ) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+        self.save_files(dir, &format!("{stem}.key"), &format!("{stem}.pub"), true)
+    }
+
+    fn save_files(
+        &self,
+        dir: &Path,
+        secret_file: &str,
+        public_file: &str,
+        force: bool,
+    ) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+        let secret = dir.join(secret_file);
+        let public = dir.join(public_file);
         if secret.exists() && !force {
             return Err(RegistryError::Key(format!(
                 "`{}` already exists: keep using it, or pass `--force` to replace it (versions signed with it stay valid only while its public key is trusted)",

@@ -50,5 +50,5 @@ pub mod value;
 mod wasm;
 
 pub use server::{
-    DATABASES, Hold, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session,
+    DATABASES, Grant, Hold, Origin, REDIS_VERSION, ServeError, Server, ServerConfig, Session,
 };

@@ -10,7 +10,7 @@ use ferrite_plugin_registry::install::Installer;
 use ferrite_plugin_registry::resolve::Request;
 
 use crate::reply::Reply;
-use crate::server::{Origin, Server};
+use crate::server::{Grant, Origin, ServeError, Server};
 
 fn upper(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).to_ascii_uppercase()
@@ -26,8 +26,8 @@ fn arity(command: &str) -> Reply {
     ))
 }
 
-/// `FUNCTION LOAD [REPLACE] <component>`, `LIST`, `DELETE name`, `FLUSH`,
-/// `KILL`, `STATS`.
+/// `FUNCTION LOAD [REPLACE] [ALLOW-KEYS] <component>`, `LIST`, `DELETE
+/// name`, `FLUSH`, `KILL`, `STATS`.
 pub fn function(server: &Server, args: &[&[u8]]) -> Reply {
     let Some(sub) = args.first() else {
         return arity("FUNCTION");
@@ -36,13 +36,33 @@ pub fn function(server: &Server, args: &[&[u8]]) -> Reply {
     let rest = &args[1..];
     match sub.as_str() {
         "LOAD" => {
-            let (replace, body) = match rest {
-                [flag, body] if upper(flag) == "REPLACE" => (true, body),
-                [body] => (false, body),
-                _ => return arity("FUNCTION|LOAD"),
+            let Some((body, flags)) = rest.split_last() else {
+                return arity("FUNCTION|LOAD");
             };
-            match server.load(body, Origin::Loaded, replace) {
+            let (mut replace, mut allow_keys) = (false, false);
+            for flag in flags {
+                match upper(flag).as_str() {
+                    "REPLACE" if !replace => replace = true,
+                    "ALLOW-KEYS" | "--ALLOW-KEYS" if !allow_keys => allow_keys = true,
+                    _ => {
+                        return Reply::err(format!(
+                            "unknown option '{}' for 'function load': FUNCTION LOAD [REPLACE] [ALLOW-KEYS] <component>",
+                            text(flag)
+                        ));
+                    }
+                }
+            }
+            let grant = if allow_keys {
+                Grant::asked_by(body)
+            } else {
+                Grant::none()
+            };
+            match server.load(body, Origin::Loaded, replace, grant) {
                 Ok(p) => Reply::text(p.name()),
+                Err(e @ ServeError::NotApproved { .. }) => Reply::err(format!(
+                    "{e}: approve it with FUNCTION LOAD {}ALLOW-KEYS <component>",
+                    if replace { "REPLACE " } else { "" }
+                )),
                 Err(e) => Reply::err(e),
             }
         }
@@ -191,7 +211,22 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
             Some(p) => info(server, &p),
             None => Reply::err(format!("no plugin named `{}` is loaded", text(name))),
         },
-        ("INSTALL", [request]) => install(server, &text(request)),
+        ("INSTALL", [request, flags @ ..]) => {
+            let mut allow_keys = false;
+            for flag in flags {
+                match upper(flag).as_str() {
+                    // ADR-013 writes `PLUGIN.INSTALL ... --allow-keys`.
+                    "ALLOW-KEYS" | "--ALLOW-KEYS" => allow_keys = true,
+                    _ => {
+                        return Reply::err(format!(
+                            "unknown option '{}' for 'plugin install': PLUGIN INSTALL <name>[@<version requirement>] [ALLOW-KEYS]",
+                            text(flag)
+                        ));
+                    }
+                }
+            }
+            install(server, &text(request), allow_keys)
+        }
         ("SEARCH", [] | [_]) => search(
             server,
             &args[1..].first().map_or(String::new(), |q| text(q)),
@@ -216,31 +251,17 @@ pub fn plugin(server: &Server, args: &[&[u8]]) -> Reply {
             }
             Reply::Ok
         }
-        ("RELOAD", [name]) => {
-            let name = text(name);
-            match server.origin(&name) {
-                None => Reply::err(format!("no plugin named `{name}` is loaded")),
-                Some(Origin::Loaded) => Reply::err(format!(
-                    "`{name}` was loaded with FUNCTION LOAD and has no file to reload from: use FUNCTION LOAD REPLACE"
-                )),
-                Some(origin @ (Origin::File(_) | Origin::Installed(_))) => {
-                    let (Origin::File(path) | Origin::Installed(path)) = &origin else {
-                        unreachable!("matched above")
-                    };
-                    match std::fs::read(path) {
-                        Ok(bytes) => match server.load(&bytes, origin.clone(), true) {
-                            Ok(p) => Reply::Simple(format!(
-                                "reloaded {} {}",
-                                p.name(),
-                                p.manifest().plugin.version
-                            )),
-                            Err(e) => Reply::err(e),
-                        },
-                        Err(e) => Reply::err(format!("cannot read `{}`: {e}", path.display())),
-                    }
-                }
-            }
-        }
+        ("RELOAD", [name]) => match server.reload(&text(name)) {
+            Ok(p) => Reply::Simple(format!(
+                "reloaded {} {}",
+                p.name(),
+                p.manifest().plugin.version
+            )),
+            Err(e @ ServeError::NotApproved { .. }) => Reply::err(format!(
+                "{e}: the file now asks for more than was approved when it was loaded; load it again with the approval (PLUGIN INSTALL ... ALLOW-KEYS, WASM.LOAD ... PERMISSIONS keys)"
+            )),
+            Err(e) => Reply::err(e),
+        },
         (other, _) => arity(&format!("PLUGIN|{other}")),
     }
 }
@@ -257,14 +278,15 @@ const HELP: &[&str] = &[
     "    List the loaded plugins: name, version, functions, enabled.",
     "INFO <name>",
     "    Show a plugin's manifest, functions, permissions, limits and origin.",
-    "INSTALL <name>[@<version requirement>]",
+    "INSTALL <name>[@<version requirement>] [ALLOW-KEYS]",
     "    Install a plugin from the registry (--registry), verified as cargo ferrite-plugin install does, and load it.",
+    "    ALLOW-KEYS (or --allow-keys) approves the key access it asks for: needed for any, or for more than the installed version had.",
     "SEARCH [<query>]",
     "    List the registry's plugins whose name or description contains <query>: name, latest version, description.",
     "REMOVE <name>",
     "    Unload a plugin (and delete the file PLUGIN INSTALL wrote).",
     "RELOAD <name>",
-    "    Load a plugin again from the file it came from.",
+    "    Load a plugin again from the file it came from, with the key access approved when it was loaded.",
     "ENABLE <name>",
     "    Dispatch a disabled plugin's functions, commands and hooks again.",
     "DISABLE <name>",
@@ -393,9 +415,11 @@ fn install_dir(server: &Server) -> Option<PathBuf> {
     })
 }
 
-/// `PLUGIN INSTALL name[@req]`: resolve, download and verify from the
-/// registry exactly as `cargo ferrite-plugin install` does, then load.
-fn install(server: &Server, request: &str) -> Reply {
+/// `PLUGIN INSTALL name[@req] [ALLOW-KEYS]`: resolve, download and verify
+/// from the registry exactly as `cargo ferrite-plugin install` does (the
+/// approval of key access included), then load with the key access
+/// approved.
+fn install(server: &Server, request: &str, allow_keys: bool) -> Reply {
     let Some(source) = &server.config().registry else {
         return Reply::err(NO_REGISTRY);
     };
@@ -404,8 +428,13 @@ fn install(server: &Server, request: &str) -> Reply {
         Err(e) => return Reply::err(e),
     };
     let dir = install_dir(server).expect("always a directory");
-    let installer =
-        Installer::new(source).ferrite_version(server.host().config().ferrite_version.clone());
+    let mut installer = Installer::new(source)
+        .ferrite_version(server.host().config().ferrite_version.clone())
+        .allow_keys(allow_keys)
+        .approval_hint(format!("PLUGIN INSTALL {} ALLOW-KEYS", request.name));
+    if let Some(keys) = &server.config().trusted_keys {
+        installer = installer.trusted_keys(keys.clone());
+    }
     let installed = match installer.install(&request, &dir) {
         Ok(i) => i,
         Err(e) => return Reply::err(e),
@@ -416,7 +445,13 @@ fn install(server: &Server, request: &str) -> Reply {
             return Reply::err(format!("cannot read `{}`: {e}", installed.path.display()));
         }
     };
-    match server.load(&bytes, Origin::Installed(installed.path.clone()), true) {
+    let grant = Grant::Keys(installed.entry.keys.clone().unwrap_or_default());
+    match server.load(
+        &bytes,
+        Origin::Installed(installed.path.clone()),
+        true,
+        grant,
+    ) {
         Ok(p) => Reply::Simple(format!(
             "installed {} {}",
             p.name(),

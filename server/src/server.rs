@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use ferrite_plugin_host::entries::{CommandEntry, HookEntry, HookEvent};
+use ferrite_plugin_host::manifest::KeyScope;
 use ferrite_plugin_host::{
     CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, Keyspace, LoadError, LoadOptions,
     MemoryKeyspace, Plugin, SystemClock,
@@ -41,6 +42,9 @@ pub struct ServerConfig {
     /// Where `PLUGIN INSTALL` writes (default: a `plugins` directory in the
     /// system's temporary directory, per process).
     pub install_dir: Option<PathBuf>,
+    /// The only keys `PLUGIN INSTALL` trusts (`run --trusted-keys`), in
+    /// `keys.json`'s format; `None` trusts the registry's keys.json.
+    pub trusted_keys: Option<ferrite_plugin_registry::format::Keys>,
     /// Keep this many instances of each plugin warm (see
     /// `LoadOptions::warm`); `None` runs every call on a fresh instance.
     pub warm: Option<usize>,
@@ -53,6 +57,7 @@ impl Default for ServerConfig {
             max_args: 1024 * 1024,
             registry: None,
             install_dir: None,
+            trusted_keys: None,
             warm: None,
         }
     }
@@ -94,7 +99,7 @@ pub(crate) struct Inner {
     /// Bumped after each replacement of `dispatch`: sessions keep a copy
     /// and refresh it when this moves.
     generation: AtomicU64,
-    origins: Mutex<HashMap<String, Origin>>,
+    origins: Mutex<HashMap<String, (Origin, Grant)>>,
     /// Plugins the operator disabled (`PLUGIN DISABLE`): loaded, but their
     /// functions, commands and hooks are not dispatched.
     disabled: Mutex<std::collections::HashSet<String>>,
@@ -115,9 +120,38 @@ pub(crate) struct Inner {
 pub(crate) struct LoadChecks<'a> {
     /// The name the component's manifest must give.
     pub(crate) name: Option<&'a str>,
-    /// The permissions the operator grants: each one the manifest asks for
-    /// must be among them. `None` grants what the manifest asks.
-    pub(crate) granted: Option<&'a [crate::wasm::Permission]>,
+}
+
+/// The key access a plugin being loaded may have: what decides whether it
+/// loads (ADR-013: "permission escalation requires explicit user
+/// approval"). A reload ([`Server::reload`]) keeps the grant of the load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// What its plugin.toml declares, on every load: a plugin its author
+    /// builds and runs (`cargo ferrite-plugin run` on a crate, `test`).
+    Declared,
+    /// At most this: what an operator approved (`FUNCTION LOAD ALLOW-KEYS`,
+    /// `WASM.LOAD ... PERMISSIONS keys`, `PLUGIN INSTALL ... ALLOW-KEYS`,
+    /// `run --plugin x.wasm --allow-keys`), or nothing.
+    Keys(KeyScope),
+}
+
+impl Grant {
+    /// No key access.
+    pub fn none() -> Grant {
+        Grant::Keys(KeyScope::none())
+    }
+
+    /// Whatever `component`'s plugin.toml asks for: an operator's approval
+    /// of that component (none if it carries no manifest).
+    pub fn asked_by(component: &[u8]) -> Grant {
+        Grant::Keys(
+            ferrite_plugin_host::embedded_manifest(component)
+                .ok()
+                .flatten()
+                .map_or_else(KeyScope::none, |m| m.permissions.keys),
+        )
+    }
 }
 
 /// Why a plugin could not be loaded.
@@ -126,6 +160,19 @@ pub enum ServeError {
     /// The host refused it.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// It asks for key access the operator did not approve.
+    #[error(
+        "plugin '{plugin}' asks for {} that was not approved",
+        asked.beyond(granted).unwrap_or_else(|| asked.to_string())
+    )]
+    NotApproved {
+        /// The plugin.
+        plugin: String,
+        /// What its plugin.toml asks for.
+        asked: KeyScope,
+        /// What was approved.
+        granted: KeyScope,
+    },
     /// Another reason, in words.
     #[error("{0}")]
     Other(String),
@@ -233,8 +280,30 @@ impl Server {
         component: &[u8],
         origin: Origin,
         replace: bool,
+        grant: Grant,
     ) -> Result<Arc<Plugin>, ServeError> {
-        self.load_with(component, origin, replace, LoadChecks::default())
+        self.load_with(component, origin, replace, grant, LoadChecks::default())
+    }
+
+    /// Loads plugin `name` again from the file it came from, with the grant
+    /// it was loaded with.
+    pub fn reload(&self, name: &str) -> Result<Arc<Plugin>, ServeError> {
+        let Some((origin, grant)) = lock(&self.inner.origins).get(name).cloned() else {
+            return Err(ServeError::Other(format!(
+                "no plugin named `{name}` is loaded"
+            )));
+        };
+        let path = match &origin {
+            Origin::File(path) | Origin::Installed(path) => path.clone(),
+            Origin::Loaded => {
+                return Err(ServeError::Other(format!(
+                    "`{name}` was loaded with FUNCTION LOAD and has no file to reload from: use FUNCTION LOAD REPLACE"
+                )));
+            }
+        };
+        let bytes = std::fs::read(&path)
+            .map_err(|e| ServeError::Other(format!("cannot read `{}`: {e}", path.display())))?;
+        self.load(&bytes, origin, true, grant)
     }
 
     /// [`Server::load`], refusing the component unless it passes `checks`
@@ -244,6 +313,7 @@ impl Server {
         component: &[u8],
         origin: Origin,
         replace: bool,
+        grant: Grant,
         checks: LoadChecks<'_>,
     ) -> Result<Arc<Plugin>, ServeError> {
         let opts = LoadOptions {
@@ -261,9 +331,15 @@ impl Server {
                 "the component's manifest names the plugin '{name}', not '{expected}': use WASM.LOAD {name} ..."
             )));
         }
-        if let Some(granted) = checks.granted {
-            crate::wasm::check_permissions(&name, &prepared.manifest().permissions, granted)
-                .map_err(ServeError::Other)?;
+        let asked = &prepared.manifest().permissions.keys;
+        if let Grant::Keys(granted) = &grant
+            && asked.beyond(granted).is_some()
+        {
+            return Err(ServeError::NotApproved {
+                plugin: name,
+                asked: asked.clone(),
+                granted: granted.clone(),
+            });
         }
         if !replace && host.plugin(&name).is_some() {
             return Err(ServeError::Other(match checks.name {
@@ -315,7 +391,7 @@ impl Server {
         }
         let plugin = host.install(component, opts)?;
         lock(&self.inner.stats).entry(name.clone()).or_default();
-        lock(&self.inner.origins).insert(name.clone(), origin);
+        lock(&self.inner.origins).insert(name.clone(), (origin, grant));
         self.rebuild_table();
         Ok(plugin)
     }
@@ -364,7 +440,7 @@ impl Server {
 
     /// Where plugin `name` came from.
     pub fn origin(&self, name: &str) -> Option<Origin> {
-        lock(&self.inner.origins).get(name).cloned()
+        lock(&self.inner.origins).get(name).map(|(o, _)| o.clone())
     }
 
     fn rebuild_table(&self) {

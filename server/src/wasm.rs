@@ -9,31 +9,41 @@ use ferrite_plugin_host::manifest::Permissions;
 
 use crate::commands::wrong_arity;
 use crate::reply::Reply;
-use crate::server::{LoadChecks, Origin, Server};
+use crate::server::{Grant, LoadChecks, Origin, ServeError, Server};
 
 /// A permission an operator grants with `WASM.LOAD ... PERMISSIONS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Permission {
-    /// `keys`: the `ferrite:plugin/kv` and `ferrite:plugin/server` interfaces.
+    /// `keys` (Ferrite spells it `WRITE`): the key access the plugin's
+    /// `[permissions] keys` asks for, through `ferrite:plugin/kv` and
+    /// `ferrite:plugin/server`.
     Keys,
     /// `network`: reserved (no host interface gives network access yet).
     Network,
+    /// `admin`: Ferrite's; no plugin here can ask for it, so granting it
+    /// grants nothing.
+    Admin,
 }
 
 impl Permission {
     /// Every permission, in the order errors list them.
-    const ALL: [Permission; 2] = [Permission::Keys, Permission::Network];
+    const ALL: [Permission; 3] = [Permission::Keys, Permission::Network, Permission::Admin];
 
     /// Its name, as `plugin.toml`'s `[permissions]` spells it.
     fn name(self) -> &'static str {
         match self {
             Permission::Keys => "keys",
             Permission::Network => "network",
+            Permission::Admin => "admin",
         }
     }
 
-    /// The permission called `word` (any case).
+    /// The permission called `word` (any case; `WRITE` is Ferrite's
+    /// spelling of `keys`).
     fn parse(word: &[u8]) -> Option<Permission> {
+        if word.eq_ignore_ascii_case(b"WRITE") {
+            return Some(Permission::Keys);
+        }
         Permission::ALL
             .into_iter()
             .find(|p| word.eq_ignore_ascii_case(p.name().as_bytes()))
@@ -44,13 +54,19 @@ impl Permission {
         match self {
             Permission::Keys => !asked.keys.is_none(),
             Permission::Network => asked.network,
+            Permission::Admin => false,
         }
     }
 }
 
-/// The known permissions' names, for errors: `keys, network`.
+/// The known permissions' names, for errors: `keys (or write), network, admin`.
 fn known() -> String {
-    Permission::ALL.map(Permission::name).join(", ")
+    Permission::ALL
+        .map(|p| match p {
+            Permission::Keys => "keys (or write)",
+            other => other.name(),
+        })
+        .join(", ")
 }
 
 /// Refuses plugin `name` if its manifest asks for a permission that is not
@@ -203,7 +219,7 @@ pub(crate) fn parse_load<'a>(args: &[&'a [u8]]) -> Result<Load<'a>, Reply> {
             }
             if granted.is_empty() {
                 return Err(Reply::err(format!(
-                    "PERMISSIONS needs at least one permission: {} (leave PERMISSIONS out to grant what the plugin asks)",
+                    "PERMISSIONS needs at least one permission: {} (leave PERMISSIONS out to grant none)",
                     known()
                 )));
             }
@@ -242,12 +258,26 @@ fn load(server: &Server, args: &[&[u8]]) -> Reply {
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         (file.as_slice(), Origin::File(path))
     };
+    let granted = load.granted.as_deref().unwrap_or_default();
+    if let Some(manifest) = ferrite_plugin_host::embedded_manifest(bytes).ok().flatten()
+        && manifest.plugin.name == load.name
+        && let Err(e) = check_permissions(&load.name, &manifest.permissions, granted)
+    {
+        return Reply::err(e);
+    }
+    let grant = if granted.contains(&Permission::Keys) {
+        Grant::asked_by(bytes)
+    } else {
+        Grant::none()
+    };
     let checks = LoadChecks {
         name: Some(&load.name),
-        granted: load.granted.as_deref(),
     };
-    match server.load_with(bytes, origin, load.replace, checks) {
+    match server.load_with(bytes, origin, load.replace, grant, checks) {
         Ok(p) => Reply::text(p.name()),
+        Err(ServeError::NotApproved { plugin, asked, .. }) => Reply::err(format!(
+            "plugin '{plugin}' asks for {asked}, which needs the permission keys that was not granted: grant it with WASM.LOAD {plugin} module PERMISSIONS keys"
+        )),
         Err(e) => Reply::err(e),
     }
 }
@@ -282,7 +312,8 @@ const HELP: &[&str] = &[
     "LOAD <name> <module> [REPLACE] [PERMISSIONS <perm> ...]",
     "    Load a plugin component: <module> is its bytes or the path of a .wasm file.",
     "    <name> must be the name in its manifest. REPLACE replaces a loaded plugin of that name.",
-    "    PERMISSIONS grants permissions (keys, network): each one the plugin asks for must be granted.",
+    "    PERMISSIONS grants permissions (keys or write, network, admin): each one the plugin asks for must be granted;",
+    "    without PERMISSIONS none is: a plugin that asks for key access needs PERMISSIONS keys.",
     "UNLOAD <name>",
     "    Unload a plugin.",
     "CALL <function> [KEYS <key> ...] [ARGS <arg> ...]",
@@ -429,7 +460,8 @@ mod tests {
         );
         let perm = e("p m PERMISSIONS keys disk");
         assert!(
-            perm.contains("unknown permission 'disk'") && perm.contains("keys, network"),
+            perm.contains("unknown permission 'disk'")
+                && perm.contains("keys (or write), network, admin"),
             "{perm}"
         );
         let none = e("p m PERMISSIONS");

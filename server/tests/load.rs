@@ -15,7 +15,7 @@ use std::time::Duration;
 use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
 use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
 use ferrite_plugin_host::HostConfig;
-use ferrite_plugin_server::{Origin, Server, ServerConfig};
+use ferrite_plugin_server::{Grant, Origin, Server, ServerConfig};
 
 fn testbed() -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -48,7 +48,9 @@ fn start() -> (Server, SocketAddr) {
         ..HostConfig::default()
     };
     let server = Server::new(host, ServerConfig::default()).unwrap();
-    server.load(&testbed(), Origin::Loaded, false).unwrap();
+    server
+        .load(&testbed(), Origin::Loaded, false, Grant::Declared)
+        .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

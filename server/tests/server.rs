@@ -13,7 +13,7 @@ use std::time::Duration;
 use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
 use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
 use ferrite_plugin_host::HostConfig;
-use ferrite_plugin_server::{Origin, Server, ServerConfig};
+use ferrite_plugin_server::{Grant, Origin, Server, ServerConfig};
 use redis::{RedisResult, Value};
 
 /// The test plugins, built once per test binary.
@@ -72,7 +72,9 @@ fn start_with_workers(
 ) -> (Server, SocketAddr) {
     let server = Server::new(host_config(), config).unwrap();
     for p in plugins {
-        server.load(&component(p), Origin::Loaded, false).unwrap();
+        server
+            .load(&component(p), Origin::Loaded, false, Grant::Declared)
+            .unwrap();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -424,12 +426,12 @@ fn plugin_commands_in_both_spellings() {
 #[test]
 fn plugin_install_verifies_like_the_cli() {
     use ferrite_plugin_registry::KeyPair;
-    use ferrite_plugin_registry::publish::{Artifact, publish};
+    use ferrite_plugin_registry::publish::{Artifact, Options, publish};
 
     let registry = tempfile::tempdir().unwrap();
     let key = KeyPair::generate().unwrap();
     let artifact = Artifact::new(component("validate_email"), String::new()).unwrap();
-    publish(registry.path(), &artifact, &key, false).unwrap();
+    publish(registry.path(), &artifact, &key, &Options::default()).unwrap();
     let install_dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         registry: Some(ferrite_plugin_registry::Source::parse(
@@ -801,11 +803,21 @@ fn loading_a_loaded_plugin_again_needs_replace() {
     // Loading it again without replace is refused; with replace it swaps.
     assert!(
         server
-            .load(&component("key_guard"), Origin::Loaded, false)
+            .load(
+                &component("key_guard"),
+                Origin::Loaded,
+                false,
+                Grant::Declared
+            )
             .is_err()
     );
     server
-        .load(&component("key_guard"), Origin::Loaded, true)
+        .load(
+            &component("key_guard"),
+            Origin::Loaded,
+            true,
+            Grant::Declared,
+        )
         .unwrap();
 }
 
@@ -1312,7 +1324,12 @@ fn a_disabled_plugin_stays_disabled_across_a_reload() {
     assert!(!server.is_enabled("validate_email"));
     // Loading it again (a reload) keeps it disabled.
     server
-        .load(&component("validate_email"), Origin::Loaded, true)
+        .load(
+            &component("validate_email"),
+            Origin::Loaded,
+            true,
+            Grant::Declared,
+        )
         .unwrap();
     assert!(!server.is_enabled("validate_email"));
     assert!(server.set_enabled("validate_email", true));
@@ -1419,7 +1436,7 @@ fn wasm_load_checks_name_replace_and_permissions() {
             .query::<String>(&mut con),
     );
     assert!(
-        e.contains("unknown permission 'disk'") && e.contains("keys, network"),
+        e.contains("unknown permission 'disk'") && e.contains("keys (or write), network"),
         "{e}"
     );
     let e = error_text(
@@ -1458,11 +1475,27 @@ fn wasm_load_checks_name_replace_and_permissions() {
     // A file plugin reloads from its file.
     let reloaded: String = words("PLUGIN RELOAD testbed").query(&mut con).unwrap();
     assert_eq!(reloaded, "reloaded testbed 1.0.0");
-    // Without PERMISSIONS, what the manifest asks is granted.
+    // Without PERMISSIONS, nothing is granted: a plugin asking for keys is
+    // refused, naming the permission and how to grant it (ADR-013).
+    let e = error_text(
+        redis::cmd("WASM.LOAD")
+            .arg("testbed")
+            .arg(path)
+            .arg("REPLACE")
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("needs the permission keys") && e.contains("PERMISSIONS keys"),
+        "{e}"
+    );
+    // Ferrite's spelling of it, WRITE, grants it too.
     let _: String = redis::cmd("WASM.LOAD")
         .arg("testbed")
         .arg(path)
         .arg("REPLACE")
+        .arg("PERMISSIONS")
+        .arg("WRITE")
+        .arg("ADMIN")
         .query(&mut con)
         .unwrap();
     let e = error_text(
@@ -1627,7 +1660,7 @@ fn wasm_stats_count_commands_and_hooks() {
 #[test]
 fn plugin_search_and_help() {
     use ferrite_plugin_registry::KeyPair;
-    use ferrite_plugin_registry::publish::{Artifact, publish};
+    use ferrite_plugin_registry::publish::{Artifact, Options, publish};
 
     let (_server, addr) = start(ServerConfig::default(), &[]);
     let mut con = connect(addr);
@@ -1650,7 +1683,7 @@ fn plugin_search_and_help() {
     let key = KeyPair::generate().unwrap();
     for package in ["validate_email", "geo_fence"] {
         let artifact = Artifact::new(component(package), String::new()).unwrap();
-        publish(registry.path(), &artifact, &key, false).unwrap();
+        publish(registry.path(), &artifact, &key, &Options::default()).unwrap();
     }
     let config = ServerConfig {
         registry: Some(ferrite_plugin_registry::Source::parse(

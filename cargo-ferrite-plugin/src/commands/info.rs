@@ -1,11 +1,21 @@
-use anyhow::{Result, bail};
-use clap::Args;
-use ferrite_plugin_registry::resolve::{Req, Request};
-use ferrite_plugin_registry::{RegistryError, Source};
+use std::path::PathBuf;
 
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use ferrite_plugin_registry::Source;
+use ferrite_plugin_registry::install::Installer;
+use ferrite_plugin_registry::metadata::Seen;
+use ferrite_plugin_registry::resolve::{Req, Request};
+use ferrite_plugin_registry::sign::PublicKey;
+
+use crate::ops::registry::{parse_trust, read_trusted_keys, seen_file};
 use crate::shell::{Shell, human_size};
 
-/// Show a plugin's versions, or one version's details
+/// Show a plugin's versions, or one version's details, from its signed metadata
+///
+/// Verifies the metadata as `install` does (a trusted key, not expired, not
+/// older than what was seen before from that registry, remembered in
+/// ~/.config/ferrite-plugin/seen.json) and shows what it says.
 #[derive(Args, Debug)]
 pub struct InfoCommand {
     /// NAME, or NAME@VERSION
@@ -15,36 +25,79 @@ pub struct InfoCommand {
     /// The registry: a directory, `file://` or `http(s)://` URL [env: FERRITE_PLUGIN_REGISTRY]
     #[arg(long, value_name = "R", env = "FERRITE_PLUGIN_REGISTRY")]
     pub registry: String,
+
+    /// Also trust this key: a keygen `.pub` file, or ID=PUBLIC_KEY (repeatable)
+    #[arg(long, value_name = "KEY", value_parser = parse_trust)]
+    pub trust: Vec<PublicKey>,
+
+    /// Trust only the keys in FILE, ignoring the registry's keys.json
+    #[arg(long, value_name = "FILE", conflicts_with = "trust")]
+    pub trusted_keys: Option<PathBuf>,
 }
 
 impl InfoCommand {
     pub fn exec(self, _shell: &mut Shell) -> Result<()> {
         let request = Request::parse(&self.plugin)?;
         let source = Source::parse(&self.registry);
-        let index = source.index()?;
-        let plugin =
-            index
-                .plugins
+        let mut reader = Installer::new(&source);
+        for key in self.trust {
+            reader = reader.trust(key);
+        }
+        if let Some(file) = &self.trusted_keys {
+            reader = reader.trusted_keys(read_trusted_keys(file)?);
+        }
+        let seen_path = seen_file()?;
+        let mut seen: Seen = match std::fs::read(&seen_path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("`{}` is damaged: delete it", seen_path.display()))?,
+            Err(_) => Seen::default(),
+        };
+        let signed = reader.metadata(&request.name, None, &seen)?;
+        seen.record(&source.to_string(), &signed);
+        if let Some(dir) = seen_path.parent() {
+            // Remembering is best effort: info works read-only too.
+            let _ = std::fs::create_dir_all(dir).and_then(|()| {
+                let text = serde_json::to_string_pretty(&seen).expect("serializes") + "\n";
+                let tmp = seen_path.with_extension("json.tmp");
+                std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &seen_path))
+            });
+        }
+        let m = &signed.signed;
+        let description = source.index().ok().and_then(|i| {
+            i.plugins
                 .get(&request.name)
-                .ok_or_else(|| RegistryError::NoSuchPlugin {
-                    registry: source.to_string(),
-                    name: request.name.clone(),
-                })?;
+                .and_then(|p| p.description.clone())
+        });
         println!(
             "{}{}",
             request.name,
-            plugin
-                .description
-                .as_ref()
-                .map_or(String::new(), |d| format!(": {d}"))
+            description.map_or(String::new(), |d| format!(": {d}"))
+        );
+        println!(
+            "  signed metadata version {}, by key `{}`, valid until {}{}",
+            m.version,
+            m.key_id,
+            m.expires,
+            if m.rotations.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (rotated from {})",
+                    m.rotations
+                        .iter()
+                        .map(|r| format!("`{}`", r.from))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         );
         let shown: Vec<_> = match &request.req {
-            Req::Latest => plugin.versions.iter().rev().collect(),
-            Req::Exact(v) => match plugin.versions.get_key_value(v) {
+            Req::Latest => m.versions.iter().rev().collect(),
+            Req::Exact(v) => match m.versions.get_key_value(v) {
                 Some(pair) => vec![pair],
                 None => bail!("`{}` has no version {v}", request.name),
             },
-            Req::Matching(r) => plugin
+            Req::Matching(r) => m
                 .versions
                 .iter()
                 .rev()

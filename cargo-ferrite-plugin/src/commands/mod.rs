@@ -10,6 +10,8 @@ pub mod keygen;
 pub mod list;
 pub mod new;
 pub mod publish;
+pub mod refresh;
+pub mod registry;
 pub mod remove;
 pub mod run;
 pub mod search;

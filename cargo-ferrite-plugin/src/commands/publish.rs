@@ -2,17 +2,21 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use ferrite_plugin_registry::publish::{Artifact, publish};
-use ferrite_plugin_registry::{KeyPair, Source, sign};
+use ferrite_plugin_registry::metadata::read_rotations;
+use ferrite_plugin_registry::publish::{Artifact, Options, publish};
+use ferrite_plugin_registry::{Source, sign};
 
 use crate::ops::build::{BuildOptions, build};
-use crate::ops::registry::{check_clean, default_key_dir};
+use crate::ops::registry::{check_clean, load_key, valid_for};
 use crate::shell::{Shell, human_size};
 
 /// Build a plugin in release mode, sign it, and add it to a registry
 ///
-/// Refuses a version that is already published (versions are immutable) and,
-/// within one major version, an export that was removed or changed.
+/// Refuses a version that is already published (versions are immutable);
+/// within one major version, an export that was removed or changed; a
+/// plugin that belongs to another key (unless a rotation signed by that key
+/// hands it over); and, unless allowed, wider key access than the version
+/// before. Signs the plugin's metadata, valid for `--expires-in` days.
 #[derive(Args, Debug)]
 pub struct PublishCommand {
     /// The registry directory (or `file://` URL) [env: FERRITE_PLUGIN_REGISTRY]
@@ -42,23 +46,23 @@ pub struct PublishCommand {
     /// The plugin package, in a workspace of several
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     pub package: Option<String>,
+
+    /// Publish a version that asks for more key access than the one before
+    /// (every server that has it installed must approve the update again)
+    #[arg(long)]
+    pub allow_wider_permissions: bool,
+
+    /// How long the plugin's signed metadata stays valid, in days
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub expires_in: u64,
 }
 
 impl PublishCommand {
     pub fn exec(self, shell: &mut Shell) -> Result<()> {
         let source = Source::parse(&self.registry);
         let dir = source.dir()?.to_path_buf();
-        let key_path = match self.key {
-            Some(k) => k,
-            None => default_key_dir()?.join(sign::SECRET_FILE),
-        };
-        if !key_path.exists() {
-            anyhow::bail!(
-                "no signing key at `{}`: create one with `cargo ferrite-plugin keygen`, or pass `--key FILE`",
-                key_path.display()
-            );
-        }
-        let key = KeyPair::load(&key_path)?;
+        let (key, key_dir) = load_key(self.key)?;
+        let rotations = read_rotations(&key_dir)?;
         let artifact = match &self.wasm {
             Some(file) => {
                 let bytes = std::fs::read(file)
@@ -103,7 +107,13 @@ impl PublishCommand {
                 sign::sha256(&artifact.component)
             ),
         );
-        let p = publish(&dir, &artifact, &key, self.dry_run)?;
+        let opts = Options {
+            dry_run: self.dry_run,
+            rotations: &rotations,
+            valid_for: valid_for(self.expires_in),
+            allow_wider_permissions: self.allow_wider_permissions,
+        };
+        let p = publish(&dir, &artifact, &key, &opts)?;
         if let Some(prev) = &p.compared_with {
             shell.verbose("Checked", format!("exports against v{prev}: compatible"));
         }
@@ -126,14 +136,22 @@ impl PublishCommand {
                 format!("key `{}` to the registry's keys.json", p.key_id),
             );
         }
+        if let Some(old) = &p.rotated_from {
+            shell.status(
+                "Rotated",
+                format!("{} from key `{old}` to `{}`", p.name, p.key_id),
+            );
+        }
         shell.status(
             "Published",
             format!(
-                "{} v{} to `{}` (signed by key `{}`)",
+                "{} v{} to `{}` (signed by key `{}`; metadata version {}, valid until {})",
                 p.name,
                 p.version,
                 dir.display(),
-                p.key_id
+                p.key_id,
+                p.metadata_version,
+                p.expires
             ),
         );
         Ok(())

@@ -27,9 +27,19 @@ pub struct RunCommand {
     #[arg(long, value_name = "PATH")]
     pub plugin: Vec<PathBuf>,
 
+    /// Approve the key access the `--plugin` components (`.wasm` files) ask
+    /// for; plugin crates get what their plugin.toml declares
+    #[arg(long)]
+    pub allow_keys: bool,
+
     /// The registry `PLUGIN INSTALL` installs from [env: FERRITE_PLUGIN_REGISTRY]
     #[arg(long, value_name = "R", env = "FERRITE_PLUGIN_REGISTRY")]
     pub registry: Option<String>,
+
+    /// `PLUGIN INSTALL` trusts only the keys in FILE (a keys.json, or a list
+    /// of `.pub` keys), ignoring the registry's keys.json
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Option<PathBuf>,
 
     /// Rebuild and hot-reload plugin crates when their sources change
     #[arg(long)]
@@ -67,7 +77,9 @@ impl RunCommand {
             RunOptions {
                 addr: (self.bind, self.port).into(),
                 plugins: self.plugin,
+                allow_keys: self.allow_keys,
                 registry: self.registry,
+                trusted_keys: self.trusted_keys,
                 watch: self.watch,
                 warm: !self.fresh,
                 threads: self.threads,

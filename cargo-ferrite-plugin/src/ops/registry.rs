@@ -75,3 +75,80 @@ pub fn parse_trust(text: &str) -> std::result::Result<PublicKey, String> {
     public.verifying_key().map_err(|e| e.to_string())?;
     Ok(public)
 }
+
+/// The signing key at `path`, or at the default place, and the directory it
+/// is in (where `keygen --rotate` keeps the rotations its old keys signed).
+pub fn load_key(path: Option<PathBuf>) -> Result<(ferrite_plugin_registry::KeyPair, PathBuf)> {
+    let path = match path {
+        Some(p) => p,
+        None => default_key_dir()?.join(ferrite_plugin_registry::sign::SECRET_FILE),
+    };
+    if !path.exists() {
+        bail!(
+            "no signing key at `{}`: create one with `cargo ferrite-plugin keygen`, or pass `--key FILE`",
+            path.display()
+        );
+    }
+    let key = ferrite_plugin_registry::KeyPair::load(&path)?;
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok((key, dir))
+}
+
+/// `--trusted-keys FILE`: the operator's own keys, in `keys.json`'s format
+/// (or a list of `keygen` `.pub` files' contents).
+pub fn read_trusted_keys(path: &Path) -> Result<ferrite_plugin_registry::format::Keys> {
+    use ferrite_plugin_registry::format::{KeyEntry, Keys};
+    let bytes =
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let keys = match serde_json::from_slice::<Keys>(&bytes) {
+        Ok(keys) => keys,
+        Err(_) => {
+            let list: Vec<PublicKey> = serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "`{}` is neither a keys.json (`{{\"format\": 1, \"keys\": [...]}}`) nor a list of public keys (`[{{\"id\": ..., \"public_key\": ...}}]`)",
+                    path.display()
+                )
+            })?;
+            Keys {
+                format: ferrite_plugin_registry::format::FORMAT,
+                keys: list
+                    .into_iter()
+                    .map(|k| KeyEntry {
+                        id: k.id,
+                        public_key: k.public_key,
+                        added_at: String::new(),
+                        revoked_at: None,
+                    })
+                    .collect(),
+            }
+        }
+    };
+    for k in &keys.keys {
+        PublicKey {
+            id: k.id.clone(),
+            public_key: k.public_key.clone(),
+        }
+        .verifying_key()
+        .with_context(|| format!("in `{}`", path.display()))?;
+    }
+    if keys.keys.is_empty() {
+        bail!(
+            "`{}` lists no keys: with `--trusted-keys`, only the keys it lists are trusted",
+            path.display()
+        );
+    }
+    Ok(keys)
+}
+
+/// `--expires-in DAYS` as a duration.
+pub fn valid_for(days: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(days.saturating_mul(86_400))
+}
+
+/// Where `info` remembers the newest signed metadata it has seen per
+/// registry (an install directory keeps its own, in `installed.json`).
+pub fn seen_file() -> Result<PathBuf> {
+    Ok(default_key_dir()?.join("seen.json"))
+}

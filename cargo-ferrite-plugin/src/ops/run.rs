@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use ferrite_plugin_host::HostConfig;
 use ferrite_plugin_registry::Source;
-use ferrite_plugin_server::{Origin, Server, ServerConfig};
+use ferrite_plugin_server::{Grant, Origin, ServeError, Server, ServerConfig};
 
 use crate::ops::build::{self, BuildOptions};
 use crate::ops::call::{read_component, user_cache_dir};
@@ -22,8 +22,12 @@ pub struct RunOptions {
     pub addr: SocketAddr,
     /// Plugin crate directories and component files.
     pub plugins: Vec<PathBuf>,
+    /// Approve the key access the component files ask for.
+    pub allow_keys: bool,
     /// The registry for `PLUGIN INSTALL`.
     pub registry: Option<String>,
+    /// The only keys `PLUGIN INSTALL` trusts.
+    pub trusted_keys: Option<PathBuf>,
     /// Rebuild and reload crates when their sources change.
     pub watch: bool,
     /// Reuse warm instances across calls.
@@ -113,6 +117,11 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
         ServerConfig {
             max_bulk: opts.max_bulk,
             registry: opts.registry.as_deref().map(Source::parse),
+            trusted_keys: opts
+                .trusted_keys
+                .as_deref()
+                .map(crate::ops::registry::read_trusted_keys)
+                .transpose()?,
             warm: opts.warm.then(warm_instances),
             ..ServerConfig::default()
         },
@@ -121,10 +130,24 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
 
     for file in &files {
         let loaded = read_component(file)?;
-        let plugin = server
-            .load(&loaded.bytes, Origin::File(file.clone()), false)
-            .with_context(|| format!("cannot load `{}`", file.display()))?;
+        let grant = if opts.allow_keys {
+            Grant::asked_by(&loaded.bytes)
+        } else {
+            Grant::none()
+        };
+        let plugin = match server.load(&loaded.bytes, Origin::File(file.clone()), false, grant) {
+            Ok(p) => p,
+            Err(e @ ServeError::NotApproved { .. }) => anyhow::bail!(
+                "cannot load `{}`: {e}: approve it with `--allow-keys` (or run its crate, whose plugin.toml you wrote)",
+                file.display()
+            ),
+            Err(e) => {
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| format!("cannot load `{}`", file.display()));
+            }
+        };
         loaded_status(shell, &plugin);
+        granted_status(shell, &plugin, "approved with --allow-keys");
     }
     for c in &crates {
         for b in build::build(shell, &c.opts)? {
@@ -133,9 +156,11 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
                     &b.component.bytes,
                     Origin::File(b.component_path.clone()),
                     false,
+                    Grant::Declared,
                 )
                 .with_context(|| format!("cannot load `{}`", b.component_path.display()))?;
             loaded_status(shell, &plugin);
+            granted_status(shell, &plugin, "declared in its plugin.toml");
         }
     }
     if opts.warm && !server.host().plugins().is_empty() {
@@ -200,6 +225,14 @@ fn loaded_status(shell: &mut Shell, plugin: &ferrite_plugin_host::Plugin) {
     );
 }
 
+/// Says what key access a loaded plugin was granted, and on what grounds.
+fn granted_status(shell: &mut Shell, plugin: &ferrite_plugin_host::Plugin, why: &str) {
+    let keys = &plugin.manifest().permissions.keys;
+    if !keys.is_none() {
+        shell.status("Granted", format!("{} {keys} ({why})", plugin.name()));
+    }
+}
+
 /// The newest modification time and the number of files under `dir`,
 /// skipping `target` and hidden entries: it changes when a source does.
 fn fingerprint(dir: &Path) -> (Option<SystemTime>, usize) {
@@ -253,6 +286,7 @@ fn watch(server: Server, crates: Vec<Crate>, mut shell: Shell) {
                             &b.component.bytes,
                             Origin::File(b.component_path.clone()),
                             true,
+                            Grant::Declared,
                         ) {
                             Ok(p) => shell.status(
                                 "Reloaded",

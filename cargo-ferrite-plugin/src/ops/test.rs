@@ -141,7 +141,12 @@ fn run_plugin(
     // Loaded into the server, so that its `on_event` hooks receive the
     // events its tests emit; unloaded when its tests are done.
     let plugin = server
-        .load(&built.component.bytes, Origin::Loaded, true)
+        .load(
+            &built.component.bytes,
+            Origin::Loaded,
+            true,
+            ferrite_plugin_server::Grant::Declared,
+        )
         .with_context(|| format!("the test build of `{}` does not load", manifest.plugin.name))?;
     let _unload = Unload(server, manifest.plugin.name.clone());
     let limits = plugin.limits();
