@@ -4,15 +4,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::sync::Arc;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
+use common::registry::*;
 use common::*;
 
 const GREETER: &str = "reg_greeter";
@@ -49,70 +46,6 @@ fn greeter_at(version: &str) -> Vec<u8> {
     bytes
 }
 
-/// A key pair made by `keygen` in a temporary directory.
-struct Keys {
-    dir: tempfile::TempDir,
-}
-
-impl Keys {
-    fn new() -> Keys {
-        let dir = tempfile::tempdir().unwrap();
-        let out = run(&["keygen", "--out"], &[dir.path()]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        Keys { dir }
-    }
-
-    fn secret(&self) -> PathBuf {
-        self.dir.path().join("ferrite-plugin.key")
-    }
-
-    fn public(&self) -> PathBuf {
-        self.dir.path().join("ferrite-plugin.pub")
-    }
-
-    fn id(&self) -> String {
-        let public: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(self.public()).unwrap()).unwrap();
-        public["id"].as_str().unwrap().to_string()
-    }
-}
-
-/// `cargo ferrite-plugin <args> <paths>`, in an empty directory.
-fn run(args: &[&str], paths: &[&Path]) -> Output {
-    let cwd = tempfile::tempdir().unwrap();
-    cli()
-        .arg("ferrite-plugin")
-        .args(args)
-        .args(paths)
-        .current_dir(cwd.path())
-        .env_remove("FERRITE_PLUGIN_REGISTRY")
-        .env("XDG_CONFIG_HOME", cwd.path())
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out) + &stderr(&out)
-}
-
-/// Publishes `component` (written to a temporary file) with `publish --wasm`.
-fn publish_wasm(registry: &Path, keys: &Keys, component: &[u8]) -> Output {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), component).unwrap();
-    let secret = keys.secret();
-    run(
-        &["publish", "--registry"],
-        &[
-            registry,
-            "--key".as_ref(),
-            &secret,
-            "--wasm".as_ref(),
-            file.path(),
-        ],
-    )
-}
-
 /// A registry holding the greeter at each of `versions`, signed by `keys`.
 fn registry_with(keys: &Keys, versions: &[&str]) -> tempfile::TempDir {
     let registry = tempfile::tempdir().unwrap();
@@ -120,47 +53,6 @@ fn registry_with(keys: &Keys, versions: &[&str]) -> tempfile::TempDir {
         ok(publish_wasm(registry.path(), keys, &greeter_at(v)));
     }
     registry
-}
-
-/// Every file under `dir` (hidden ones too) with its contents; empty if
-/// `dir` does not exist.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.insert(path.clone(), Vec::new());
-            files.extend(snapshot(&path));
-        } else {
-            files.insert(path.clone(), std::fs::read(&path).unwrap());
-        }
-    }
-    files
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let dest = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).unwrap();
-        }
-    }
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap())
-        .unwrap_or_else(|e| panic!("`{}` is not valid JSON: {e}", path.display()))
-}
-
-fn write_json(path: &Path, value: &serde_json::Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
 
 /// Re-signs the greeter's metadata in `registry` after `edit`, with `keys`'
@@ -179,88 +71,6 @@ fn resign(
     md.version += 1;
     let key = ferrite_plugin_registry::KeyPair::load(&keys.secret()).unwrap();
     std::fs::write(&path, Signed::sign(md, &key).to_bytes()).unwrap();
-}
-
-/// Calls `hello` in an installed component and returns its WAVE result.
-fn call_hello(component: &Path) -> String {
-    let out = run(
-        &["call", "--wasm"],
-        &[component, "hello".as_ref(), "\"bob\"".as_ref()],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).trim().to_string()
-}
-
-/// A static file server for `root` on 127.0.0.1. With `truncate` set, it
-/// promises whole `.wasm` files and sends half of each.
-struct Server {
-    addr: SocketAddr,
-    truncate: Arc<AtomicBool>,
-}
-
-impl Server {
-    fn start(root: &Path) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let truncate = Arc::new(AtomicBool::new(false));
-        let (root, flag) = (root.to_path_buf(), truncate.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (root, truncate) = (root.clone(), flag.load(Ordering::SeqCst));
-                std::thread::spawn(move || {
-                    let _ = respond(stream, &root, truncate);
-                });
-            }
-        });
-        Server { addr, truncate }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-fn respond(mut stream: TcpStream, root: &Path, truncate: bool) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
-            break;
-        }
-    }
-    let rel = request
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .trim_start_matches('/');
-    let body = if rel.split('/').any(|c| c == "..") {
-        None
-    } else {
-        std::fs::read(root.join(rel)).ok()
-    };
-    match body {
-        Some(body) => {
-            let sent = if truncate && rel.ends_with(".wasm") {
-                &body[..body.len() / 2]
-            } else {
-                &body[..]
-            };
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(sent)?;
-        }
-        None => write!(
-            stream,
-            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )?,
-    }
-    stream.flush()
 }
 
 #[test]
@@ -1331,4 +1141,76 @@ fn publish_refuses_uncommitted_changes_unless_allowed() {
         "--allow-dirty",
     ]));
     assert!(snapshot(registry.path()).is_empty());
+}
+
+#[test]
+fn a_registry_from_before_signed_metadata_says_how_to_migrate() {
+    let keys = Keys::new();
+    let registry = registry_with(&keys, &["1.0.0", "1.0.1"]);
+    // What a registry written before signed metadata looks like.
+    std::fs::remove_file(
+        registry
+            .path()
+            .join(format!("plugins/{GREETER}/metadata.json")),
+    )
+    .unwrap();
+    let reg = registry.path().to_str().unwrap();
+    let into = tempfile::tempdir().unwrap();
+    let out = run(
+        &["install", GREETER, "--registry", reg, "--into"],
+        &[into.path()],
+    );
+    assert_error(
+        &out,
+        &[
+            "has no signed metadata",
+            "cargo ferrite-plugin registry migrate",
+        ],
+    );
+    assert!(snapshot(into.path()).is_empty());
+    // `search` still reads its catalog.
+    assert!(ok(run(&["search", "--registry", reg], &[])).contains(GREETER));
+
+    // Another maintainer's key migrates nothing of it.
+    let other = Keys::new();
+    let text = ok(run(
+        &["registry", "migrate", "--registry", reg, "--key"],
+        &[&other.secret()],
+    ));
+    assert!(
+        text.contains(&format!(
+            "`{GREETER}` was published with key `{}`",
+            keys.id()
+        )),
+        "{text}"
+    );
+    assert!(
+        !registry
+            .path()
+            .join(format!("plugins/{GREETER}/metadata.json"))
+            .exists()
+    );
+    // Its own maintainer's does, after checking every version's signature.
+    let text = ok(run(
+        &["registry", "migrate", "--registry", reg, "--key"],
+        &[&keys.secret()],
+    ));
+    assert!(
+        text.contains(&format!(
+            "Migrated {GREETER}: signed metadata of 2 versions"
+        )),
+        "{text}"
+    );
+    let text = ok(run(
+        &["install", GREETER, "--registry", reg, "--into"],
+        &[into.path()],
+    ));
+    assert!(text.contains("v1.0.1"), "{text}");
+    // Publishing carries on from the migrated metadata.
+    ok(publish_wasm(registry.path(), &keys, &greeter_at("1.0.2")));
+    let info = ok(run(&["info", GREETER, "--registry", reg], &[]));
+    assert!(
+        info.contains("signed metadata version 2") && info.contains("1.0.2"),
+        "{info}"
+    );
 }

@@ -330,3 +330,73 @@ fn function_kill_from_redis_cli_ends_a_long_call_while_run_keeps_serving() {
     assert_eq!(redis_cli(p, &["FCALL", "add", "0", "2", "40"], None), "42");
     assert_eq!(redis_cli(p, &["PING"], None), "PONG");
 }
+
+/// What `run <args>` in `cwd` prints up to its "Listening on" line; then
+/// it is stopped.
+fn startup(args: &[&str], cwd: &Path) -> String {
+    let mut server = cli()
+        .args(["ferrite-plugin", "run", "--port", "0"])
+        .args(args)
+        .current_dir(cwd)
+        .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(server.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("Listening on") {
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        seen.contains("Listening on"),
+        "`run` did not start:\n{seen}"
+    );
+    seen
+}
+
+#[test]
+fn run_grants_a_crate_what_it_declares_and_a_component_only_what_is_approved() {
+    let plugin = TempPlugin::new(
+        "run_scoped",
+        CDYLIB,
+        "[plugin]\nname = \"run_scoped\"\nversion = \"1.0.0\"\n\n[exports]\nfunctions = [\"hello\"]\n\n[permissions]\nkeys = [\"mine:*\"]\n",
+        HELLO,
+    );
+    // The author's own crate: what its plugin.toml declares, and it says so.
+    let seen = startup(&[], plugin.dir.path());
+    assert!(
+        seen.contains("Granted run_scoped keys mine:* (declared in its plugin.toml)"),
+        "{seen}"
+    );
+
+    // Its built component, given as a file: refused unless approved.
+    let wasm = plugin.artifact("run_scoped");
+    assert!(wasm.exists(), "`run` built `{}`", wasm.display());
+    let out = cli()
+        .args(["ferrite-plugin", "run", "--port", "0", "--plugin"])
+        .arg(&wasm)
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &[
+            "plugin 'run_scoped' asks for key access (keys mine:*)",
+            "approve it with `--allow-keys`",
+        ],
+    );
+    let seen = startup(
+        &["--allow-keys", "--plugin", wasm.to_str().unwrap()],
+        plugin.dir.path(),
+    );
+    assert!(
+        seen.contains("Granted run_scoped keys mine:* (approved with --allow-keys)"),
+        "{seen}"
+    );
+}

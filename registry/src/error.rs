@@ -120,21 +120,10 @@ pub enum RegistryError {
     ReadOnly(String),
     /// The version asks for more key access than was approved.
     #[error(
-        "refusing `{name}` {version}: it asks for {}, which was not approved; nothing was installed: approve it with {hint}",
-        asked.beyond(granted).unwrap_or_else(|| asked.to_string())
+        "refusing `{}` {}: it asks for {}, which was not approved; nothing was installed: approve it with {}",
+        .0.name, .0.version, .0.asked_beyond(), .0.hint
     )]
-    NotApproved {
-        /// The plugin.
-        name: String,
-        /// The version.
-        version: semver::Version,
-        /// What its plugin.toml asks for.
-        asked: ferrite_plugin_host::manifest::KeyScope,
-        /// What was approved before (none for a first install).
-        granted: ferrite_plugin_host::manifest::KeyScope,
-        /// How to approve it, in the words of the command used.
-        hint: String,
-    },
+    NotApproved(Box<Unapproved>),
     /// A registry from before signed metadata.
     #[error(
         "the registry at `{registry}` lists `{name}` but has no signed metadata for it (`plugins/{name}/metadata.json`): it predates signed metadata; its maintainer must run `cargo ferrite-plugin registry migrate --registry <dir>` with the plugin's key"
@@ -153,6 +142,31 @@ pub enum RegistryError {
         /// The install directory.
         dir: PathBuf,
     },
+}
+
+/// Key access a version asks for that was not approved: see
+/// [`RegistryError::NotApproved`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unapproved {
+    /// The plugin.
+    pub name: String,
+    /// The version.
+    pub version: semver::Version,
+    /// What its plugin.toml asks for.
+    pub asked: ferrite_plugin_host::manifest::KeyScope,
+    /// What was approved before (none for a first install).
+    pub granted: ferrite_plugin_host::manifest::KeyScope,
+    /// How to approve it, in the words of the command used.
+    pub hint: String,
+}
+
+impl Unapproved {
+    /// What it asks for beyond what was approved, in words.
+    pub fn asked_beyond(&self) -> String {
+        self.asked
+            .beyond(&self.granted)
+            .unwrap_or_else(|| self.asked.to_string())
+    }
 }
 
 /// What a new version breaks: see [`RegistryError::Breaking`].

@@ -309,13 +309,15 @@ impl<'a> Installer<'a> {
             None => KeyScope::none(),
         };
         if !self.allow_keys && asked.beyond(&granted).is_some() {
-            return Err(RegistryError::NotApproved {
-                name: name.to_string(),
-                version: version.clone(),
-                asked: asked.clone(),
-                granted,
-                hint: self.hint.replace("NAME", name),
-            });
+            return Err(RegistryError::NotApproved(Box::new(
+                crate::error::Unapproved {
+                    name: name.to_string(),
+                    version: version.clone(),
+                    asked: asked.clone(),
+                    granted,
+                    hint: self.hint.replace("NAME", name),
+                },
+            )));
         }
 
         // Verified: now, and only now, write.

@@ -23,7 +23,7 @@ use semver::Version;
 
 use crate::compat;
 use crate::error::{RegistryError, Result};
-use crate::format::{self, Index, KeyEntry, Keys, Permissions, PluginEntry, VersionEntry};
+use crate::format::{self, Index, KeyEntry, Keys, Permissions, VersionEntry};
 use crate::fsx;
 use crate::metadata::{self, Metadata, Rotation, Signed};
 use crate::sign::{self, KeyPair};
@@ -199,7 +199,7 @@ fn catalog(index: &mut Index, md: &Metadata, description: Option<Option<String>>
     let entry = index
         .plugins
         .entry(md.name.clone())
-        .or_insert_with(PluginEntry::default);
+        .or_default();
     entry.versions = md.versions.clone();
     if let Some(d) = description {
         entry.description = d;

@@ -1371,6 +1371,92 @@ fn words(line: &str) -> redis::Cmd {
 }
 
 #[test]
+fn key_access_is_granted_only_when_the_operator_approves_it() {
+    let (server, addr) = start(ServerConfig::default(), &[]);
+    let mut con = connect(addr);
+    let testbed = component("testbed");
+    // FUNCTION LOAD of a plugin that asks for keys: refused, naming the
+    // access and the approval; nothing is loaded.
+    let e = error_text(
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg(&testbed)
+            .query::<String>(&mut con),
+    );
+    assert!(
+        e.contains("plugin 'testbed' asks for key access (all keys)")
+            && e.contains("approve it with FUNCTION LOAD ALLOW-KEYS"),
+        "{e}"
+    );
+    assert!(server.host().plugin("testbed").is_none());
+    let name: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("ALLOW-KEYS")
+        .arg(&testbed)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "testbed");
+    // Both spellings, with REPLACE in either order.
+    let name: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("--allow-keys")
+        .arg("REPLACE")
+        .arg(&testbed)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(name, "testbed");
+    let e = error_text(
+        redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg("ALLOW-ALL")
+            .arg(&testbed)
+            .query::<String>(&mut con),
+    );
+    assert!(e.contains("unknown option 'ALLOW-ALL'"), "{e}");
+    // A plugin that asks for nothing needs no approval.
+    let email = component("validate_email");
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(&email)
+        .query(&mut con)
+        .unwrap();
+
+    // A file loaded without key access that later asks for it is not
+    // reloaded: the approval was for what it asked then.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("validate_email.wasm");
+    std::fs::write(&path, &email).unwrap();
+    let _: String = redis::cmd("WASM.LOAD")
+        .arg("validate_email")
+        .arg(path.to_str().unwrap())
+        .arg("REPLACE")
+        .query(&mut con)
+        .unwrap();
+    let mut asking = email.clone();
+    let at = asking
+        .windows(12)
+        .rposition(|w| w == b"keys = false")
+        .expect("the embedded manifest says keys = false");
+    asking[at..at + 12].copy_from_slice(b"keys = true ");
+    std::fs::write(&path, &asking).unwrap();
+    let e = error_text(words("PLUGIN RELOAD validate_email").query::<String>(&mut con));
+    assert!(
+        e.contains("asks for key access (all keys)") && e.contains("approval"),
+        "{e}"
+    );
+    let v: bool = redis::cmd("FCALL")
+        .arg("validate_email")
+        .arg(0)
+        .arg("a@b.co")
+        .query(&mut con)
+        .unwrap();
+    assert!(v, "the loaded version keeps serving");
+    // PLUGIN INFO shows what it was granted.
+    let info: Value = words("PLUGIN INFO testbed").query(&mut con).unwrap();
+    assert!(format!("{info:?}").contains("all keys"), "{info:?}");
+}
+
+#[test]
 fn wasm_load_checks_name_replace_and_permissions() {
     let (_server, addr) = start(ServerConfig::default(), &[]);
     let mut con = connect(addr);
