@@ -242,7 +242,7 @@ fn inspect_shows_manifest_permissions_limits_and_wit() {
     for needle in [
         "validate_email 1.0.0: RFC 5322 email address validation",
         "sha256:",
-        "permissions: keys: no, network: no",
+        "permissions: no keys, network: no",
         "limits:      fuel 10000000, memory 16 MiB, timeout 100 ms",
         "imports:     ferrite:plugin/runtime@0.2.0",
         "needs:       Ferrite 0.3.0 or newer",
@@ -278,4 +278,34 @@ fn inspect_refuses_what_is_not_a_plugin() {
         .output()
         .unwrap();
     assert_error(&missing, &["failed to read", "nope.wasm"]);
+}
+
+#[test]
+fn call_holds_a_plugin_to_its_key_patterns() {
+    let p = scoped_plugin("scoped_call");
+    let call = |args: &[&str]| {
+        let out = p.run(&[&["call", "-q", "--kv", "fixtures/seed.json"][..], args].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).trim_end().to_string()
+    };
+    assert_eq!(call(&["read", "\"mine:a\""]), "ok(some(\"7\"))");
+    assert_eq!(call(&["put", "\"mine:c\"", "\"v\""]), "ok");
+    assert_eq!(
+        call(&["read", "\"other:a\""]),
+        "err(permission-denied(\"plugin `scoped_call` may not read key `other:a`: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)\"))"
+    );
+    assert_eq!(
+        call(&["put", "\"other:a\"", "\"x\""]),
+        "err(permission-denied(\"plugin `scoped_call` may not write key `other:a`: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)\"))"
+    );
+    assert_eq!(
+        call(&["list", "\"\"", "10"]),
+        "ok([\"mine:a\", \"mine:b\"])"
+    );
+    let out = p.run(&["inspect"]);
+    assert!(
+        stdout(&out).contains("permissions: keys mine:*, network: no"),
+        "{}",
+        stdout(&out)
+    );
 }
