@@ -180,6 +180,50 @@ fn it_names_the_line_of_a_bad_plugin_toml() {
 }
 
 #[test]
+fn it_names_the_line_and_the_fault_of_a_bad_key_pattern() {
+    let toml = |keys: &str| {
+        format!(
+            "[plugin]\nname = \"bad_pattern\"\nversion = \"1.0.0\"\n\n[exports]\nfunctions = [\"hello\"]\n\n[permissions]\nkeys = {keys}\n"
+        )
+    };
+    let p = TempPlugin::new("bad_pattern", CDYLIB, &toml(r#"["ok:*", "a[bc"]"#), HELLO);
+    p.clear_artifact("bad_pattern");
+    assert_error(
+        &p.build(&[]),
+        &[
+            "plugin.toml` line 9",
+            "the key pattern `a[bc` has a `[` without its `]`: close the set, or write `\\[` for a bracket",
+        ],
+    );
+    p.write("plugin.toml", &toml(r#"["mine:*", ""]"#));
+    assert_error(
+        &p.build(&[]),
+        &[
+            "plugin.toml` line 9",
+            "the key pattern `` is empty: write `*` for every key, or a prefix such as `cache:*`",
+        ],
+    );
+    p.write(
+        "plugin.toml",
+        &toml(r#"{ read = ["cfg:\\"], write = ["mine:*"] }"#),
+    );
+    assert_error(
+        &p.build(&[]),
+        &[
+            "plugin.toml` line 9",
+            "the key pattern `cfg:\\` ends with `\\`",
+        ],
+    );
+    assert!(
+        !p.artifact("bad_pattern").exists(),
+        "a plugin with a bad pattern was built"
+    );
+    p.write("plugin.toml", &toml(r#"["mine:*"]"#));
+    let out = p.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn it_names_an_export_missing_from_plugin_toml() {
     let p = TempPlugin::new("unlisted", CDYLIB, &manifest("unlisted", "", false), HELLO);
     p.clear_artifact("unlisted");

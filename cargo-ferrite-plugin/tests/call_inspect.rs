@@ -279,3 +279,33 @@ fn inspect_refuses_what_is_not_a_plugin() {
         .unwrap();
     assert_error(&missing, &["failed to read", "nope.wasm"]);
 }
+
+#[test]
+fn call_holds_a_plugin_to_its_key_patterns() {
+    let p = scoped_plugin("scoped_call");
+    let call = |args: &[&str]| {
+        let out = p.run(&[&["call", "-q", "--kv", "fixtures/seed.json"][..], args].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).trim_end().to_string()
+    };
+    assert_eq!(call(&["read", "\"mine:a\""]), "ok(some(\"7\"))");
+    assert_eq!(call(&["put", "\"mine:c\"", "\"v\""]), "ok");
+    assert_eq!(
+        call(&["read", "\"other:a\""]),
+        "err(permission-denied(\"plugin `scoped_call` may not read key `other:a`: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)\"))"
+    );
+    assert_eq!(
+        call(&["put", "\"other:a\"", "\"x\""]),
+        "err(permission-denied(\"plugin `scoped_call` may not write key `other:a`: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)\"))"
+    );
+    assert_eq!(
+        call(&["list", "\"\"", "10"]),
+        "ok([\"mine:a\", \"mine:b\"])"
+    );
+    let out = p.run(&["inspect"]);
+    assert!(
+        stdout(&out).contains("permissions: keys mine:*, network: no"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -195,7 +195,7 @@ fn without_arguments_in_a_terminal_it_asks() {
     assert!(text.contains("Template"), "{text}");
     let manifest = std::fs::read_to_string(tmp.path().join("asked/plugin.toml")).unwrap();
     assert!(
-        manifest.contains("keys = true"),
+        manifest.contains(r#"keys = ["hits:*", "#),
         "the kv template was not used:\n{manifest}"
     );
 }

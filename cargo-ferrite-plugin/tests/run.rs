@@ -245,6 +245,39 @@ fn commands_and_hooks_behave_as_written_through_redis_cli() {
 }
 
 #[test]
+fn run_holds_a_plugin_to_its_key_patterns_through_redis_cli() {
+    if !redis_cli_available() {
+        return;
+    }
+    let plugin = scoped_plugin("scoped_run");
+    let server = run(&[], plugin.dir.path());
+    let p = server.port;
+    assert_eq!(redis_cli(p, &["SET", "other:a", "secret"], None), "OK");
+    assert_eq!(
+        redis_cli(p, &["FCALL", "put", "1", "mine:a", "v"], None),
+        "OK"
+    );
+    assert_eq!(redis_cli(p, &["FCALL", "read", "1", "mine:a"], None), "v");
+    let e = redis_cli(p, &["FCALL", "read", "1", "other:a"], None);
+    assert!(
+        e.contains("ERR permission denied: plugin `scoped_run` may not read key `other:a`: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)"),
+        "{e}"
+    );
+    let e = redis_cli(p, &["FCALL", "put", "1", "other:a", "x"], None);
+    assert!(e.contains("may not write key `other:a`"), "{e}");
+    let e = redis_cli(p, &["FCALL", "run", "0", r#"["GET", "other:a"]"#], None);
+    assert!(e.contains("may not read key `other:a` with GET"), "{e}");
+    let e = redis_cli(p, &["FCALL", "run", "0", r#"["KEYS", "*"]"#], None);
+    assert!(e.contains("may not run KEYS: it reaches every key"), "{e}");
+    assert_eq!(
+        redis_cli(p, &["FCALL", "list", "0", "", "10"], None),
+        "mine:a"
+    );
+    // Clients are not plugins: they reach every key.
+    assert_eq!(redis_cli(p, &["GET", "other:a"], None), "secret");
+}
+
+#[test]
 fn a_plugin_command_cannot_replace_a_server_command() {
     let plugin = TempPlugin::new(
         "run_shadow",

@@ -172,6 +172,22 @@ fn a_bad_seed_file_fails_only_its_test() {
 }
 
 #[test]
+fn tests_run_under_the_plugins_key_patterns() {
+    let p = scoped_plugin("scoped_test");
+    let out = p.run(&["test"]);
+    let so = stdout(&out);
+    assert!(out.status.success(), "{so}\n{}", stderr(&out));
+    for ok in [
+        "reads_and_writes_its_own_keys",
+        "other_keys_are_refused_naming_the_patterns",
+        "scan_lists_only_its_own_keys",
+    ] {
+        assert!(so.contains(&format!("test {ok} ... ok")), "{ok}:\n{so}");
+    }
+    assert!(so.contains("test result: ok. 3 passed; 0 failed;"), "{so}");
+}
+
+#[test]
 fn tests_never_reach_the_built_component() {
     let p = plugin("shipped");
     let out = p.run(&["build", "--release"]);

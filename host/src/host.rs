@@ -251,6 +251,7 @@ impl Host {
         let grants = Arc::new(Grants {
             plugin: manifest.plugin.name.clone(),
             keys: manifest.permissions.keys.clone(),
+            all_keys: manifest.permissions.keys.is_all(),
             config: opts.config,
             functions: functions.iter().map(|f| f.name.clone()).collect(),
             went_long: functions.iter().map(|_| AtomicBool::new(false)).collect(),

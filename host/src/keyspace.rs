@@ -62,6 +62,34 @@ pub trait Keyspace: Send + Sync {
     /// Up to `limit` live keys starting with `prefix`, in ascending order.
     fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError>;
 
+    /// Up to `limit` live keys starting with `prefix` for which `keep` is
+    /// true, in ascending order: what a plugin whose `keys` are patterns
+    /// scans. Keys `keep` refuses do not count against `limit`.
+    ///
+    /// The default asks [`scan`](Keyspace::scan) for more and more keys
+    /// until `limit` are kept or none are left; a keyspace that can filter
+    /// as it walks should override it.
+    fn scan_filtered(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+        keep: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<Vec<u8>>, KvError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut asked = limit.max(64);
+        loop {
+            let keys = self.scan(prefix, asked)?;
+            let exhausted = keys.len() < asked;
+            let kept: Vec<Vec<u8>> = keys.into_iter().filter(|k| keep(k)).take(limit).collect();
+            if kept.len() == limit || exhausted {
+                return Ok(kept);
+            }
+            asked = asked.saturating_mul(4);
+        }
+    }
+
     // The methods below have defaults that fail with `KvError::Failed`
     // ("this server's keyspace has no ..."), so a keyspace of strings only
     // keeps compiling; `MemoryKeyspace` implements them all. Each follows
@@ -947,6 +975,23 @@ impl Keyspace for MemoryKeyspace {
             .collect())
     }
 
+    fn scan_filtered(
+        &self,
+        prefix: &[u8],
+        limit: usize,
+        keep: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<Vec<u8>>, KvError> {
+        let now = Instant::now();
+        let map = self.lock();
+        Ok(map
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter(|(k, e)| e.live(now) && keep(k))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
     fn ttl(&self, key: &[u8]) -> Result<Option<Option<Duration>>, KvError> {
         let expires = self.lock_db().expires(key);
         Ok(expires.map(|e| e.map(|t| t.saturating_duration_since(Instant::now()))))
@@ -1222,6 +1267,59 @@ mod tests {
         let keys = kv.scan(b"user:", 2).unwrap();
         assert_eq!(keys, vec![b"user:1".to_vec(), b"user:2".to_vec()]);
         assert_eq!(kv.scan(b"user:", 100).unwrap().len(), 3);
+    }
+
+    /// A keyspace with only the required methods, so that `scan_filtered`
+    /// is the trait's default.
+    struct Plain(MemoryKeyspace);
+
+    impl Keyspace for Plain {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &[u8], value: Vec<u8>, ttl: Option<Duration>) -> Result<(), KvError> {
+            self.0.set(key, value, ttl)
+        }
+        fn del(&self, key: &[u8]) -> Result<bool, KvError> {
+            self.0.del(key)
+        }
+        fn incr_by(&self, key: &[u8], delta: i64) -> Result<i64, KvError> {
+            self.0.incr_by(key, delta)
+        }
+        fn expire(&self, key: &[u8], ttl: Option<Duration>) -> Result<bool, KvError> {
+            self.0.expire(key, ttl)
+        }
+        fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, KvError> {
+            self.0.scan(prefix, limit)
+        }
+    }
+
+    #[test]
+    fn a_filtered_scan_fills_its_limit_with_kept_keys() {
+        let memory = MemoryKeyspace::new();
+        // 500 refused keys sort before the first kept one.
+        for i in 0..500 {
+            memory
+                .set(format!("k:a{i:03}").as_bytes(), vec![], None)
+                .unwrap();
+        }
+        for i in 0..5 {
+            memory
+                .set(format!("k:z{i}").as_bytes(), vec![], None)
+                .unwrap();
+        }
+        let keep = |k: &[u8]| k.starts_with(b"k:z");
+        let plain = Plain(MemoryKeyspace::new());
+        for (k, _) in memory.values() {
+            plain.set(&k, vec![], None).unwrap();
+        }
+        for kv in [&memory as &dyn Keyspace, &plain] {
+            let keys = kv.scan_filtered(b"k:", 3, &keep).unwrap();
+            assert_eq!(keys, [b"k:z0".to_vec(), b"k:z1".to_vec(), b"k:z2".to_vec()]);
+            assert_eq!(kv.scan_filtered(b"k:", 100, &keep).unwrap().len(), 5);
+            assert!(kv.scan_filtered(b"k:", 0, &keep).unwrap().is_empty());
+            assert!(kv.scan_filtered(b"x", 10, &keep).unwrap().is_empty());
+        }
     }
 
     #[test]

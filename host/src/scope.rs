@@ -122,6 +122,110 @@ impl KeyScope {
         ))
     }
 
+    /// The prefixes under `prefix` that hold every key starting with
+    /// `prefix` this scope may read, ascending, none a prefix of another (so
+    /// that scanning them one after the other lists keys in order, each
+    /// once). Each is `prefix` or a pattern's literal beginning (up to its
+    /// first wildcard); a key under one still has to match a pattern.
+    ///
+    /// ```
+    /// use ferrite_plugin_host::scope::KeyScope;
+    ///
+    /// let scope = KeyScope::read_write(["b:*", "a:x:*"]).with_read(["a:*"]);
+    /// assert_eq!(scope.scan_prefixes(b""), [b"a:".to_vec(), b"b:".to_vec()]);
+    /// assert_eq!(scope.scan_prefixes(b"a:x:1"), [b"a:x:1".to_vec()]);
+    /// assert!(scope.scan_prefixes(b"c").is_empty());
+    /// ```
+    pub fn scan_prefixes(&self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        let mut under: Vec<&[u8]> = self
+            .write
+            .iter()
+            .chain(&self.read)
+            .filter_map(|p| {
+                let literal = literal_prefix(p.as_bytes());
+                if literal.starts_with(prefix) {
+                    Some(literal)
+                } else if prefix.starts_with(literal) {
+                    Some(prefix)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        under.sort_unstable();
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(under.len());
+        for p in under {
+            // Sorted, a prefix comes right before the strings it starts.
+            if !kept.last().is_some_and(|k| p.starts_with(k)) {
+                kept.push(p.to_vec());
+            }
+        }
+        kept
+    }
+
+    /// The text of the permission-denied error for a plugin that tried to
+    /// read (or, with `write`, write) `key` outside this scope, through
+    /// `command` if it was a `server.call`: it names the plugin, the key,
+    /// the patterns, and the fix.
+    ///
+    /// ```
+    /// use ferrite_plugin_host::scope::KeyScope;
+    ///
+    /// let scope = KeyScope::read_write(["ratelimit:*", "session:*"]);
+    /// assert_eq!(
+    ///     scope.refusal("limiter", b"other:a", true, None),
+    ///     "plugin `limiter` may not write key `other:a`: its [permissions] keys are \
+    ///      `ratelimit:*, session:*` (add a pattern that matches it in plugin.toml)"
+    /// );
+    /// ```
+    pub fn refusal(&self, plugin: &str, key: &[u8], write: bool, command: Option<&str>) -> String {
+        let access = if write { "write" } else { "read" };
+        let via = command.map_or(String::new(), |c| format!(" with {c}"));
+        let fix = if write && self.may_read(key) {
+            "it is read-only: add a pattern that matches it to `write` in plugin.toml"
+        } else if write && !self.read.is_empty() {
+            "add a pattern that matches it to `write` in plugin.toml"
+        } else {
+            "add a pattern that matches it in plugin.toml"
+        };
+        format!(
+            "plugin `{plugin}` may not {access} key `{}`{via}: its [permissions] keys are {} ({fix})",
+            shown_key(key),
+            self.patterns()
+        )
+    }
+
+    /// The text of the permission-denied error for a plugin that tried to
+    /// run `command`, which reaches keys it does not name (`KEYS`, `SCAN`,
+    /// ...; with `write`, one that also writes them), without a scope of
+    /// every key.
+    pub fn refusal_of_every_key(&self, plugin: &str, command: &str, write: bool) -> String {
+        let needs = if write {
+            "`keys = true`"
+        } else {
+            "`keys = true`, or `*` among its read patterns"
+        };
+        format!(
+            "plugin `{plugin}` may not run {command}: it reaches every key of the database, and its [permissions] keys are {} ({command} needs {needs} in plugin.toml; `kv::scan` lists the keys a plugin may read)",
+            self.patterns()
+        )
+    }
+
+    /// The patterns as an error names them: `` `a:*, b:*` ``,
+    /// `` `mine:*` and read-only `cfg:*` ``, or `none`.
+    fn patterns(&self) -> String {
+        match (self.write.is_empty(), self.read.is_empty()) {
+            (true, true) => "none".into(),
+            (false, true) => format!("`{}`", self.write.join(", ")),
+            (true, false) => format!("read-only `{}`", self.read.join(", ")),
+            (false, false) => format!(
+                "`{}` and read-only `{}`",
+                self.write.join(", "),
+                self.read.join(", ")
+            ),
+        }
+    }
+
     /// Checks every pattern: not empty, and a well-formed glob. The error
     /// names the pattern and what is wrong with it.
     pub fn check(&self) -> Result<(), String> {
@@ -216,6 +320,31 @@ impl<'de> Deserialize<'de> for KeyScope {
         scope.check().map_err(serde::de::Error::custom)?;
         Ok(scope)
     }
+}
+
+/// The most bytes of a key an error shows.
+const SHOWN_KEY: usize = 128;
+
+/// `key` for an error: as UTF-8 (invalid bytes replaced), its first
+/// [`SHOWN_KEY`] bytes and `…` when longer.
+fn shown_key(key: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&key[..key.len().min(SHOWN_KEY)]);
+    if key.len() <= SHOWN_KEY {
+        return text.into_owned();
+    }
+    // The cut may split a character, which lossy decoding shows as `�`.
+    let text = text.trim_end_matches('\u{fffd}');
+    format!("{text}…")
+}
+
+/// What every key `pattern` matches starts with: its bytes up to the first
+/// wildcard or escape.
+fn literal_prefix(pattern: &[u8]) -> &[u8] {
+    let end = pattern
+        .iter()
+        .position(|c| b"*?[\\".contains(c))
+        .unwrap_or(pattern.len());
+    &pattern[..end]
 }
 
 /// Why `pattern` is not a usable key pattern, if it is not.
@@ -390,6 +519,63 @@ mod tests {
         assert!(KeyScope::all().may_write(b"x") && KeyScope::all().is_all());
         assert!(KeyScope::none().is_none() && !KeyScope::none().may_read(b"x"));
         assert!(!s.reads_all() && KeyScope::none().with_read(["*"]).reads_all());
+    }
+
+    #[test]
+    fn scans_walk_only_the_prefixes_a_pattern_can_match() {
+        let v = |p: &[&str]| p.iter().map(|p| p.as_bytes().to_vec()).collect::<Vec<_>>();
+        let s = KeyScope::read_write(["session:*", "rate*:ip:*", "a?c"]).with_read(["cfg:*"]);
+        assert_eq!(s.scan_prefixes(b""), v(&["a", "cfg:", "rate", "session:"]));
+        assert_eq!(s.scan_prefixes(b"ses"), v(&["session:"]));
+        assert_eq!(s.scan_prefixes(b"session:u1"), v(&["session:u1"]));
+        assert_eq!(s.scan_prefixes(b"ratelimit:"), v(&["ratelimit:"]));
+        assert!(s.scan_prefixes(b"other").is_empty());
+        // Nested prefixes are walked once, by the shorter.
+        let nested = KeyScope::read_write(["a:*", "a:b:*", "a:"]).with_read(["a*"]);
+        assert_eq!(nested.scan_prefixes(b""), v(&["a"]));
+        assert_eq!(nested.scan_prefixes(b"a:b"), v(&["a:b"]));
+        // An escape or a set ends the literal part.
+        let escaped = KeyScope::read_write(["x\\*y:*"]);
+        assert_eq!(escaped.scan_prefixes(b""), v(&["x"]));
+        let set = KeyScope::read_write(["x\\*y:*", "[ab]:*"]);
+        assert_eq!(set.scan_prefixes(b""), v(&[""]));
+        assert!(KeyScope::none().scan_prefixes(b"").is_empty());
+    }
+
+    #[test]
+    fn a_refusal_names_the_plugin_the_key_the_patterns_and_the_fix() {
+        let s = KeyScope::read_write(["mine:*"]).with_read(["cfg:*"]);
+        assert_eq!(
+            s.refusal("p", b"other:a", false, None),
+            "plugin `p` may not read key `other:a`: its [permissions] keys are `mine:*` and read-only `cfg:*` (add a pattern that matches it in plugin.toml)"
+        );
+        assert_eq!(
+            s.refusal("p", b"cfg:a", true, Some("INCR")),
+            "plugin `p` may not write key `cfg:a` with INCR: its [permissions] keys are `mine:*` and read-only `cfg:*` (it is read-only: add a pattern that matches it to `write` in plugin.toml)"
+        );
+        assert!(
+            s.refusal("p", b"other:a", true, None)
+                .ends_with("(add a pattern that matches it to `write` in plugin.toml)")
+        );
+        let ro = KeyScope::none().with_read(["cfg:*"]);
+        assert!(
+            ro.refusal("p", b"x", false, None)
+                .contains("keys are read-only `cfg:*` (")
+        );
+        // Keys are bytes: shown lossily, and shortened.
+        let odd = s.refusal("p", b"bin:\xff", false, None);
+        assert!(odd.contains("key `bin:\u{fffd}`"), "{odd}");
+        let long = s.refusal("p", &[b'k'; 10_000], false, None);
+        assert!(
+            long.contains(&format!("key `{}…`", "k".repeat(128))),
+            "{long}"
+        );
+        assert!(long.len() < 400, "{long}");
+        let every = s.refusal_of_every_key("p", "KEYS", false);
+        assert!(
+            every.starts_with("plugin `p` may not run KEYS: it reaches every key of the database, and its [permissions] keys are `mine:*` and read-only `cfg:*` (KEYS needs `keys = true`, or `*` among its read patterns"),
+            "{every}"
+        );
     }
 
     #[test]

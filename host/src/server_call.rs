@@ -4,8 +4,11 @@
 //! The host does not know the server's commands: the server implements
 //! [`ServerCommands`] and passes it with each call
 //! ([`CallOptions::commands`](crate::CallOptions::commands)). The host checks
-//! that the plugin was granted the keyspace; the server refuses what a
-//! plugin may never run and, in a read-only call, every write.
+//! that the plugin was granted keys at all and passes its
+//! [`KeyScope`]; the server, which knows where each command's keys are,
+//! refuses a key outside the scope (and a command that reaches keys it does
+//! not name, such as `KEYS`, to a plugin not granted every key), what a
+//! plugin may never run, and, in a read-only call, every write.
 //!
 //! The same trait delivers the custom events plugins emit (`events.emit`)
 //! to the hooks subscribed to them, since only the server knows its
@@ -13,6 +16,7 @@
 
 use crate::dispatch::Frame;
 use crate::keyspace::KvError;
+use crate::scope::KeyScope;
 
 /// One `server.call` from a plugin.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +28,10 @@ pub struct ServerCall<'a> {
     pub read_only: bool,
     /// The calling plugin's name, for logs and errors.
     pub plugin: &'a str,
+    /// The keys the calling plugin may read and write: the command must
+    /// touch no other ([`KeyScope::refusal`] and
+    /// [`KeyScope::refusal_of_every_key`] say why not).
+    pub keys: &'a KeyScope,
 }
 
 /// One `events.emit` from a plugin.
@@ -47,7 +55,8 @@ pub trait ServerCommands: Send + Sync {
     /// `Array(n)` followed by its `n` items), as plugin commands return
     /// theirs. An error reply of the command is `Err(KvError::Command(text))`;
     /// a command refused to the plugin (one a plugin may never run, a write
-    /// in a read-only call) is `Err(KvError::PermissionDenied(why))`.
+    /// in a read-only call, a key outside `call.keys`) is
+    /// `Err(KvError::PermissionDenied(why))`.
     fn call(&self, call: &ServerCall<'_>) -> Result<Vec<Frame>, KvError>;
 
     /// Delivers a custom event to the hooks subscribed to its name, each

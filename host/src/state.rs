@@ -202,6 +202,9 @@ pub struct Grants {
     pub plugin: String,
     /// The keys it may read and write.
     pub keys: crate::scope::KeyScope,
+    /// Whether `keys` grants every key (`keys = true`), so that a call's
+    /// key check is one branch.
+    pub(crate) all_keys: bool,
     /// Its operator-set configuration.
     pub config: HashMap<String, String>,
     /// Its functions' names, by index (for the long calls' list).
@@ -391,17 +394,45 @@ impl CallState {
         self.read_only = false;
     }
 
-    fn kv_allowed(&self, write: bool) -> Result<(), types::Error> {
-        if self.grants.keys.is_none() {
-            return Err(types::Error::PermissionDenied(format!(
-                "plugin `{}` lacks the `keys` permission: set `keys = true` under [permissions] in its plugin.toml",
-                self.grants.plugin
-            )));
-        }
+    /// Whether this call may read (or, with `write`, write) `key`: the
+    /// plugin's `keys` must grant it, and a read-only call writes nothing.
+    /// For a plugin granted every key (`keys = true`) it is one branch.
+    #[inline]
+    fn kv_allowed(&self, key: &[u8], write: bool) -> Result<(), types::Error> {
         if write && self.read_only {
             return Err(types::Error::PermissionDenied(
                 "this call is read-only (FCALL_RO): the keyspace cannot be written".into(),
             ));
+        }
+        if self.grants.all_keys {
+            return Ok(());
+        }
+        self.kv_granted()?;
+        let keys = &self.grants.keys;
+        let granted = if write {
+            keys.may_write(key)
+        } else {
+            keys.may_read(key)
+        };
+        if granted {
+            Ok(())
+        } else {
+            Err(types::Error::PermissionDenied(keys.refusal(
+                &self.grants.plugin,
+                key,
+                write,
+                None,
+            )))
+        }
+    }
+
+    /// Whether the plugin was granted any key at all.
+    fn kv_granted(&self) -> Result<(), types::Error> {
+        if self.grants.keys.is_none() {
+            return Err(types::Error::PermissionDenied(format!(
+                "plugin `{}` lacks the `keys` permission: set `keys = true`, or the patterns of the keys it uses (`keys = [\"app:*\"]`), under [permissions] in its plugin.toml",
+                self.grants.plugin
+            )));
         }
         Ok(())
     }
@@ -454,7 +485,7 @@ impl log::Host for CallState {
 
 impl kv::Host for CallState {
     fn get(&mut self, key: Vec<u8>) -> Result<Option<Vec<u8>>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.get(&key).map_err(kv_error)
     }
 
@@ -464,7 +495,7 @@ impl kv::Host for CallState {
         value: Vec<u8>,
         ttl_ms: Option<u64>,
     ) -> Result<(), types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         if ttl_ms == Some(0) {
             return Err(types::Error::InvalidArgument(
                 "a TTL must be at least 1 ms".into(),
@@ -476,22 +507,22 @@ impl kv::Host for CallState {
     }
 
     fn del(&mut self, key: Vec<u8>) -> Result<bool, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace.del(&key).map_err(kv_error)
     }
 
     fn exists(&mut self, key: Vec<u8>) -> Result<bool, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.exists(&key).map_err(kv_error)
     }
 
     fn incr_by(&mut self, key: Vec<u8>, delta: i64) -> Result<i64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace.incr_by(&key, delta).map_err(kv_error)
     }
 
     fn expire(&mut self, key: Vec<u8>, ttl_ms: u64) -> Result<bool, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         if ttl_ms == 0 {
             return Err(types::Error::InvalidArgument(
                 "a TTL must be at least 1 ms".into(),
@@ -502,21 +533,39 @@ impl kv::Host for CallState {
             .map_err(kv_error)
     }
 
+    /// Only keys the plugin may read, and still up to `limit` of them: the
+    /// keyspace filters as it walks, under the prefixes where the plugin's
+    /// patterns can match.
     fn scan(&mut self, prefix: Vec<u8>, limit: u32) -> Result<Vec<Vec<u8>>, types::Error> {
-        self.kv_allowed(false)?;
-        self.keyspace
-            .scan(&prefix, (limit as usize).min(MAX_SCAN))
-            .map_err(kv_error)
+        let limit = (limit as usize).min(MAX_SCAN);
+        let keys = &self.grants.keys;
+        if self.grants.all_keys || keys.reads_all() {
+            return self.keyspace.scan(&prefix, limit).map_err(kv_error);
+        }
+        self.kv_granted()?;
+        let readable = |k: &[u8]| keys.may_read(k);
+        let mut found = Vec::new();
+        for under in keys.scan_prefixes(&prefix) {
+            if found.len() == limit {
+                break;
+            }
+            let more = self
+                .keyspace
+                .scan_filtered(&under, limit - found.len(), &readable)
+                .map_err(kv_error)?;
+            found.extend(more);
+        }
+        Ok(found)
     }
 
     fn ttl(&mut self, key: Vec<u8>) -> Result<Option<Option<u64>>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         let ttl = self.keyspace.ttl(&key).map_err(kv_error)?;
         Ok(ttl.map(|t| t.map(|d| d.as_millis() as u64)))
     }
 
     fn hset(&mut self, key: Vec<u8>, field: Vec<u8>, value: Vec<u8>) -> Result<bool, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         let added = self
             .keyspace
             .hset(&key, &[(&field, &value)])
@@ -525,48 +574,48 @@ impl kv::Host for CallState {
     }
 
     fn hget(&mut self, key: Vec<u8>, field: Vec<u8>) -> Result<Option<Vec<u8>>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.hget(&key, &field).map_err(kv_error)
     }
 
     fn hdel(&mut self, key: Vec<u8>, fields: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace.hdel(&key, &slices(&fields)).map_err(kv_error)
     }
 
     fn hgetall(&mut self, key: Vec<u8>) -> Result<Vec<(Vec<u8>, Vec<u8>)>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.hgetall(&key).map_err(kv_error)
     }
 
     fn hincr_by(&mut self, key: Vec<u8>, field: Vec<u8>, delta: i64) -> Result<i64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .hincr_by(&key, &field, delta)
             .map_err(kv_error)
     }
 
     fn lpush(&mut self, key: Vec<u8>, values: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .lpush(&key, &slices(&values))
             .map_err(kv_error)
     }
 
     fn rpush(&mut self, key: Vec<u8>, values: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .rpush(&key, &slices(&values))
             .map_err(kv_error)
     }
 
     fn lpop(&mut self, key: Vec<u8>, count: u32) -> Result<Vec<Vec<u8>>, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace.lpop(&key, count as usize).map_err(kv_error)
     }
 
     fn rpop(&mut self, key: Vec<u8>, count: u32) -> Result<Vec<Vec<u8>>, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace.rpop(&key, count as usize).map_err(kv_error)
     }
 
@@ -576,46 +625,46 @@ impl kv::Host for CallState {
         start: i64,
         stop: i64,
     ) -> Result<Vec<Vec<u8>>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.lrange(&key, start, stop).map_err(kv_error)
     }
 
     fn llen(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.llen(&key).map_err(kv_error)
     }
 
     fn sadd(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .sadd(&key, &slices(&members))
             .map_err(kv_error)
     }
 
     fn srem(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .srem(&key, &slices(&members))
             .map_err(kv_error)
     }
 
     fn smembers(&mut self, key: Vec<u8>) -> Result<Vec<Vec<u8>>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.smembers(&key).map_err(kv_error)
     }
 
     fn sismember(&mut self, key: Vec<u8>, member: Vec<u8>) -> Result<bool, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.sismember(&key, &member).map_err(kv_error)
     }
 
     fn scard(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.scard(&key).map_err(kv_error)
     }
 
     fn zadd(&mut self, key: Vec<u8>, score: f64, member: Vec<u8>) -> Result<bool, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         if score.is_nan() {
             return Err(types::Error::InvalidArgument(
                 "a score must not be NaN".into(),
@@ -625,19 +674,19 @@ impl kv::Host for CallState {
     }
 
     fn zrem(&mut self, key: Vec<u8>, members: Vec<Vec<u8>>) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         self.keyspace
             .zrem(&key, &slices(&members))
             .map_err(kv_error)
     }
 
     fn zscore(&mut self, key: Vec<u8>, member: Vec<u8>) -> Result<Option<f64>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.zscore(&key, &member).map_err(kv_error)
     }
 
     fn zincr_by(&mut self, key: Vec<u8>, delta: f64, member: Vec<u8>) -> Result<f64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         if delta.is_nan() {
             return Err(types::Error::InvalidArgument(
                 "an increment must not be NaN".into(),
@@ -655,7 +704,7 @@ impl kv::Host for CallState {
         max: f64,
         limit: u32,
     ) -> Result<Vec<(Vec<u8>, f64)>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         if min.is_nan() || max.is_nan() {
             return Err(types::Error::InvalidArgument(
                 "a score bound must not be NaN".into(),
@@ -672,7 +721,7 @@ impl kv::Host for CallState {
         min: f64,
         max: f64,
     ) -> Result<u64, types::Error> {
-        self.kv_allowed(true)?;
+        self.kv_allowed(&key, true)?;
         if min.is_nan() || max.is_nan() {
             return Err(types::Error::InvalidArgument(
                 "a score bound must not be NaN".into(),
@@ -684,7 +733,7 @@ impl kv::Host for CallState {
     }
 
     fn zcard(&mut self, key: Vec<u8>) -> Result<u64, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_allowed(&key, false)?;
         self.keyspace.zcard(&key).map_err(kv_error)
     }
 }
@@ -698,7 +747,7 @@ pub const MAX_SERVER_CALL_ARGS: usize = 1 << 20;
 
 impl server::Host for CallState {
     fn call(&mut self, args: Vec<Vec<u8>>) -> Result<Vec<types::RespFrame>, types::Error> {
-        self.kv_allowed(false)?;
+        self.kv_granted()?;
         if args.is_empty() {
             return Err(types::Error::InvalidArgument(
                 "`server.call` needs a command: pass its name first, then its arguments".into(),
@@ -719,6 +768,7 @@ impl server::Host for CallState {
             args: &words,
             read_only: self.read_only,
             plugin: &self.grants.plugin,
+            keys: &self.grants.keys,
         };
         match commands.call(&call) {
             Ok(frames) => Ok(frames.into_iter().map(resp_frame).collect()),

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use ferrite_plugin_host::entries::HookEvent;
+use ferrite_plugin_host::manifest::KeyScope;
 use ferrite_plugin_host::{
     CallOptions, Frame, HookCall, HookOutcome, Host, HostConfig, LoadOptions, wasm_wave,
 };
@@ -74,6 +75,45 @@ fn functions_of_sdk_0_1_0_components_run_unchanged() {
         &CallOptions::default(),
     );
     assert!(bytes.result.is_ok());
+}
+
+#[test]
+fn an_sdk_0_1_0_component_is_held_to_its_key_patterns() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sdk-0.1.0/rate_limiter.wasm"),
+    )
+    .unwrap();
+    let with_keys = |patterns: &[&str]| {
+        let host = Host::new(HostConfig::default()).unwrap();
+        let mut manifest = ferrite_plugin_host::embedded_manifest(&bytes)
+            .unwrap()
+            .unwrap();
+        manifest.permissions.keys = KeyScope::read_write(patterns.iter().copied());
+        host.load(
+            &bytes,
+            LoadOptions {
+                manifest: Some(manifest),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        host
+    };
+    // Its keys are `ratelimit:*`: the host API 0.1.0 checks them as 0.2.0 does.
+    let host = with_keys(&["ratelimit:*"]);
+    assert_eq!(
+        wave(&host, "rate_limiter", "count", &["\"k\"", "60000"]),
+        "ok(0)"
+    );
+    let host = with_keys(&["other:*"]);
+    let refused = wave(&host, "rate_limiter", "count", &["\"k\"", "60000"]);
+    assert!(
+        refused.starts_with(
+            "err(permission-denied(\"plugin `rate_limiter` may not read key `ratelimit:k:"
+        ),
+        "{refused}"
+    );
+    assert!(refused.contains("keys are `other:*`"), "{refused}");
 }
 
 #[test]

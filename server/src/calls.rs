@@ -4,8 +4,12 @@
 //! The command table decides: a command flagged [`NO_PLUGIN`] is refused
 //! (it reaches beyond the plugin's database or the calling session, or
 //! manages the server), and in a read-only call so is every [`WRITE`]
-//! command. The reply comes back as frames in pre-order; an error reply is
-//! `KvError::Command` with Redis's text.
+//! command. Every key of the command (by the table's key positions) must be
+//! in the plugin's `keys`: written by a [`WRITE`] command, else read; a
+//! command flagged [`EVERY_KEY`] (`KEYS`, `SCAN`, ...), which reaches keys
+//! it does not name, runs only for a plugin granted every key. The reply
+//! comes back as frames in pre-order; an error reply is `KvError::Command`
+//! with Redis's text.
 //!
 //! It also delivers custom events (`events.emit`): the hooks subscribed to
 //! the event's name run one after the other on the emitting thread, each
@@ -15,6 +19,7 @@
 //!
 //! [`NO_PLUGIN`]: crate::commands::NO_PLUGIN
 //! [`WRITE`]: crate::commands::WRITE
+//! [`EVERY_KEY`]: crate::commands::EVERY_KEY
 
 use std::sync::Weak;
 
@@ -25,7 +30,7 @@ use ferrite_plugin_host::entries::HookEvent;
 use ferrite_plugin_host::server_call::{Emit, ServerCall, ServerCommands};
 use ferrite_plugin_host::{Frame, HookCall, HookOutcome, KvError};
 
-use crate::commands::{self, Cmd, Upper, wrong_arity};
+use crate::commands::{self, Cmd, Command, Upper, wrong_arity};
 use crate::reply::{Out, Protocol, Reply};
 use crate::server::{Inner, lock, unknown};
 use crate::types::{self, Ctx};
@@ -62,6 +67,35 @@ fn refusal(cmd: Cmd) -> &'static str {
         }
         _ => "it manages the server or its plugins",
     }
+}
+
+/// Why `call` may not run `command` with the keys the plugin was granted:
+/// the first of its keys outside them, or, for a command that reaches keys
+/// it does not name, a scope short of every key. `None` if it may run.
+fn out_of_scope(command: &Command, call: &ServerCall<'_>) -> Option<String> {
+    let keys = call.keys;
+    if keys.is_all() {
+        return None;
+    }
+    let write = command.is_write();
+    if command.reaches_every_key() {
+        let granted = if write {
+            keys.is_all()
+        } else {
+            keys.reads_all()
+        };
+        return (!granted).then(|| keys.refusal_of_every_key(call.plugin, command.name, write));
+    }
+    command
+        .keys(call.args)
+        .find(|key| {
+            if write {
+                !keys.may_write(key)
+            } else {
+                !keys.may_read(key)
+            }
+        })
+        .map(|key| keys.refusal(call.plugin, key, write, Some(command.name)))
 }
 
 fn error_text(reply: &Reply) -> String {
@@ -187,6 +221,9 @@ impl ServerCommands for PluginCommands {
         if !command.accepts(call.args.len()) {
             return Err(KvError::Command(error_text(&wrong_arity(command.name))));
         }
+        if let Some(why) = out_of_scope(command, call) {
+            return Err(KvError::PermissionDenied(why));
+        }
         let Some(inner) = self.server.upgrade() else {
             return Err(KvError::Failed("the server has stopped".into()));
         };
@@ -302,6 +339,7 @@ mod tests {
     use super::*;
     use crate::{Server, ServerConfig};
     use ferrite_plugin_host::HostConfig;
+    use ferrite_plugin_host::scope::KeyScope;
 
     fn server() -> Server {
         Server::new(
@@ -315,12 +353,149 @@ mod tests {
     }
 
     fn call(c: &PluginCommands, read_only: bool, args: &[&str]) -> Result<Vec<Frame>, KvError> {
+        scoped(c, &KeyScope::all(), read_only, args)
+    }
+
+    /// `call` from a plugin whose `keys` are `keys`.
+    fn scoped(
+        c: &PluginCommands,
+        keys: &KeyScope,
+        read_only: bool,
+        args: &[&str],
+    ) -> Result<Vec<Frame>, KvError> {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         c.call(&ServerCall {
             args: &args,
             read_only,
             plugin: "test",
+            keys,
         })
+    }
+
+    fn refused(r: Result<Vec<Frame>, KvError>) -> String {
+        match r {
+            Err(KvError::PermissionDenied(why)) => why,
+            other => panic!("expected a permission error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_key_of_a_command_must_be_in_the_plugins_scope() {
+        let server = server();
+        let c = server.plugin_commands(0);
+        let mine = KeyScope::read_write(["mine:*"]).with_read(["cfg:*"]);
+        call(&c, false, &["SET", "cfg:a", "1"]).unwrap();
+        call(&c, false, &["SET", "other:a", "secret"]).unwrap();
+        assert_eq!(
+            scoped(&c, &mine, false, &["SET", "mine:a", "v"]),
+            Ok(vec![Frame::Ok])
+        );
+        assert_eq!(
+            scoped(&c, &mine, false, &["GET", "mine:a"]),
+            Ok(vec![bulk("v")])
+        );
+        assert_eq!(
+            scoped(&c, &mine, false, &["GET", "cfg:a"]),
+            Ok(vec![bulk("1")])
+        );
+        let why = refused(scoped(&c, &mine, false, &["GET", "other:a"]));
+        assert_eq!(
+            why,
+            "plugin `test` may not read key `other:a` with GET: its [permissions] keys are `mine:*` and read-only `cfg:*` (add a pattern that matches it in plugin.toml)"
+        );
+        let why = refused(scoped(&c, &mine, false, &["SET", "other:a", "x"]));
+        assert!(
+            why.contains("may not write key `other:a` with SET"),
+            "{why}"
+        );
+        // A read-only key is not written, by any command that writes.
+        let why = refused(scoped(&c, &mine, false, &["INCR", "cfg:a"]));
+        assert!(why.contains("may not write key `cfg:a` with INCR"), "{why}");
+        assert!(
+            why.contains("it is read-only: add a pattern that matches it to `write`"),
+            "{why}"
+        );
+        // Every key counts, not only the first.
+        let why = refused(scoped(
+            &c,
+            &mine,
+            false,
+            &["MGET", "mine:a", "cfg:a", "other:a"],
+        ));
+        assert!(
+            why.contains("may not read key `other:a` with MGET"),
+            "{why}"
+        );
+        let why = refused(scoped(
+            &c,
+            &mine,
+            false,
+            &["MSET", "mine:b", "1", "other:b", "2"],
+        ));
+        assert!(
+            why.contains("may not write key `other:b` with MSET"),
+            "{why}"
+        );
+        assert!(
+            refused(scoped(&c, &mine, false, &["RENAME", "mine:a", "other:z"]))
+                .contains("`other:z`")
+        );
+        assert_eq!(
+            scoped(&c, &mine, false, &["DEL", "mine:a", "mine:b"]),
+            Ok(vec![Frame::Integer(1)])
+        );
+        // Nothing refused ran.
+        assert_eq!(
+            call(&c, false, &["GET", "other:a"]),
+            Ok(vec![bulk("secret")])
+        );
+        assert_eq!(
+            call(&c, false, &["EXISTS", "other:b", "other:z", "mine:b"]),
+            Ok(vec![Frame::Integer(0)])
+        );
+        assert_eq!(call(&c, false, &["GET", "cfg:a"]), Ok(vec![bulk("1")]));
+        // A command without keys needs none.
+        assert_eq!(
+            scoped(&c, &mine, false, &["PING"]),
+            Ok(vec![Frame::Simple("PONG".into())])
+        );
+    }
+
+    #[test]
+    fn commands_that_reach_keys_they_do_not_name_need_every_key() {
+        let server = server();
+        let c = server.plugin_commands(0);
+        call(&c, false, &["SET", "other:a", "secret"]).unwrap();
+        let mine = KeyScope::read_write(["mine:*"]);
+        for words in [
+            &["KEYS", "*"][..],
+            &["KEYS", "mine:*"],
+            &["SCAN", "0"],
+            &["RANDOMKEY"],
+            &["DBSIZE"],
+            &["INFO"],
+        ] {
+            let why = refused(scoped(&c, &mine, false, words));
+            assert!(
+                why.starts_with(&format!(
+                    "plugin `test` may not run {}: it reaches every key",
+                    words[0]
+                )),
+                "{words:?}: {why}"
+            );
+            assert!(why.contains("`keys = true`"), "{why}");
+        }
+        // Reading every key is enough for those that only read.
+        let reader = KeyScope::read_write(["mine:*"]).with_read(["*"]);
+        assert_eq!(
+            scoped(&c, &reader, false, &["KEYS", "*"]),
+            Ok(vec![Frame::Array(1), bulk("other:a")])
+        );
+        assert_eq!(
+            scoped(&c, &reader, true, &["DBSIZE"]),
+            Ok(vec![Frame::Integer(1)])
+        );
+        assert_eq!(call(&c, false, &["RANDOMKEY"]), Ok(vec![bulk("other:a")]));
     }
 
     fn bulk(s: &str) -> Frame {

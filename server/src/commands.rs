@@ -172,6 +172,12 @@ pub const NO_PLUGIN: u32 = 1 << 4;
 /// Writes nothing but reaches other clients (`PUBLISH`): Redis refuses it
 /// in read-only scripts, as this server does in read-only plugin calls.
 pub const MAY_REPLICATE: u32 = 1 << 5;
+/// Reaches keys it does not name, any key of the database (`KEYS`, `SCAN`,
+/// `RANDOMKEY`, `DBSIZE`, `FLUSHDB`, ...): `server.call` runs it only for a
+/// plugin whose `keys` cover every key (read, or with [`WRITE`] read and
+/// write), since its key positions cannot be checked against the plugin's
+/// patterns.
+pub const EVERY_KEY: u32 = 1 << 6;
 
 /// Where a command's keys are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +213,7 @@ pub struct Command {
     /// Redis's arity: `n` exactly `n` words counting the name, `-n` at least `n`.
     pub arity: i32,
     /// [`WRITE`], [`READONLY`], [`NO_HOOKS`], [`FAST`], [`NO_PLUGIN`],
-    /// [`MAY_REPLICATE`].
+    /// [`MAY_REPLICATE`], [`EVERY_KEY`].
     pub flags: u32,
     /// Where its keys are.
     pub keys: Keys,
@@ -238,6 +244,11 @@ impl Command {
     /// Whether a plugin may run it through `server.call`.
     pub fn is_plugin_callable(&self) -> bool {
         self.flags & NO_PLUGIN == 0
+    }
+
+    /// Whether it reaches keys it does not name ([`EVERY_KEY`]).
+    pub fn reaches_every_key(&self) -> bool {
+        self.flags & EVERY_KEY != 0
     }
 
     /// Whether hooks see it.
@@ -351,14 +362,14 @@ table! {
     "TTL" Ttl 2 READONLY | FAST, ONE;
     "PTTL" Pttl 2 READONLY | FAST, ONE;
     "PERSIST" Persist 2 WRITE | FAST, ONE;
-    "KEYS" Keys 2 READONLY, Keys::None;
-    "SCAN" Scan -2 READONLY, Keys::None;
-    "RANDOMKEY" Randomkey 1 READONLY, Keys::None;
-    "DBSIZE" Dbsize 1 READONLY | FAST, Keys::None;
+    "KEYS" Keys 2 READONLY | EVERY_KEY, Keys::None;
+    "SCAN" Scan -2 READONLY | EVERY_KEY, Keys::None;
+    "RANDOMKEY" Randomkey 1 READONLY | EVERY_KEY, Keys::None;
+    "DBSIZE" Dbsize 1 READONLY | FAST | EVERY_KEY, Keys::None;
     "MOVE" Move 3 WRITE | FAST | NO_PLUGIN, ONE;
-    "SWAPDB" Swapdb 3 WRITE | FAST | NO_PLUGIN, Keys::None;
-    "FLUSHDB" Flushdb -1 WRITE | NO_PLUGIN, Keys::None;
-    "FLUSHALL" Flushall -1 WRITE | NO_PLUGIN, Keys::None;
+    "SWAPDB" Swapdb 3 WRITE | FAST | NO_PLUGIN | EVERY_KEY, Keys::None;
+    "FLUSHDB" Flushdb -1 WRITE | NO_PLUGIN | EVERY_KEY, Keys::None;
+    "FLUSHALL" Flushall -1 WRITE | NO_PLUGIN | EVERY_KEY, Keys::None;
     // Hashes.
     "HSET" Hset -4 WRITE | FAST, ONE;
     "HSETNX" Hsetnx 4 WRITE | FAST, ONE;
@@ -455,7 +466,7 @@ table! {
     "CLIENT" Client -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "COMMAND" Command -1 NO_HOOKS, Keys::None;
     "CONFIG" Config -2 NO_HOOKS | NO_PLUGIN, Keys::None;
-    "INFO" Info -1 NO_HOOKS, Keys::None;
+    "INFO" Info -1 NO_HOOKS | EVERY_KEY, Keys::None;
     "FUNCTION" Function -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN" Plugin -2 NO_HOOKS | NO_PLUGIN, Keys::None;
     "PLUGIN.LIST" PluginDot -1 NO_HOOKS | NO_PLUGIN, Keys::None;
@@ -613,6 +624,33 @@ mod tests {
             "FCALL", "FCALL_RO",
         ] {
             assert!(!command(r).is_write(), "{r}");
+        }
+    }
+
+    #[test]
+    fn commands_that_reach_keys_they_do_not_name_are_flagged() {
+        for every in [
+            "KEYS",
+            "SCAN",
+            "RANDOMKEY",
+            "DBSIZE",
+            "FLUSHDB",
+            "FLUSHALL",
+            "SWAPDB",
+            "INFO",
+        ] {
+            assert!(command(every).reaches_every_key(), "{every}");
+        }
+        // Every other command's keys are where the table says, or it has none.
+        for c in TABLE {
+            if c.reaches_every_key() {
+                assert_eq!(c.keys, Keys::None, "{}", c.name);
+            }
+        }
+        for named in [
+            "GET", "SET", "DEL", "EXISTS", "MGET", "HSCAN", "SSCAN", "ZSCAN", "PING",
+        ] {
+            assert!(!command(named).reaches_every_key(), "{named}");
         }
     }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
 use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
-use ferrite_plugin_host::HostConfig;
+use ferrite_plugin_host::manifest::KeyScope;
+use ferrite_plugin_host::{HostConfig, Keyspace, LoadOptions};
 use ferrite_plugin_server::{Grant, Origin, Server, ServerConfig};
 use redis::{RedisResult, Value};
 
@@ -1999,6 +2000,64 @@ fn every_host_function_through_fcall_and_redis_cli_reads_what_it_left() {
     assert_ne!(
         cli(&["FCALL", "draw", "0", "8"]),
         cli(&["FCALL", "draw", "0", "8"])
+    );
+}
+
+#[test]
+fn server_call_checks_every_key_against_the_plugins_patterns() {
+    let server = Server::new(host_config(), ServerConfig::default()).unwrap();
+    let testbed = component("testbed");
+    let mut manifest = ferrite_plugin_host::embedded_manifest(&testbed)
+        .unwrap()
+        .unwrap();
+    manifest.permissions.keys = KeyScope::read_write(["mine:*"]);
+    server
+        .host()
+        .load(
+            &testbed,
+            LoadOptions {
+                manifest: Some(manifest),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+    server
+        .keyspace()
+        .set(b"other:a", b"secret".to_vec(), None)
+        .unwrap();
+    let opts = server.call_options(0, false).unwrap();
+    let run = |words: &str| {
+        let report = server
+            .host()
+            .call_wave_with("testbed", "run", &[words], &opts);
+        let value = report.result.unwrap().unwrap();
+        ferrite_plugin_host::wasm_wave::to_string(&value).unwrap()
+    };
+    assert_eq!(run(r#"["SET", "mine:a", "v"]"#), r#"ok("Ok")"#);
+    assert_eq!(run(r#"["GET", "mine:a"]"#), r#"ok("Bulk([118])")"#);
+    assert_eq!(
+        run(r#"["GET", "other:a"]"#),
+        "err(permission-denied(\"plugin `testbed` may not read key `other:a` with GET: its [permissions] keys are `mine:*` (add a pattern that matches it in plugin.toml)\"))"
+    );
+    let e = run(r#"["SET", "other:a", "x"]"#);
+    assert!(e.contains("may not write key `other:a` with SET"), "{e}");
+    let e = run(r#"["DEL", "mine:a", "other:a"]"#);
+    assert!(e.contains("may not write key `other:a` with DEL"), "{e}");
+    for every in [r#"["KEYS", "*"]"#, r#"["SCAN", "0"]"#, r#"["DBSIZE"]"#] {
+        let e = run(every);
+        assert!(
+            e.starts_with("err(permission-denied(\"plugin `testbed` may not run ")
+                && e.contains(": it reaches every key of the database"),
+            "{every}: {e}"
+        );
+    }
+    assert_eq!(
+        server.keyspace().get(b"other:a").unwrap(),
+        Some(b"secret".to_vec())
+    );
+    assert_eq!(
+        server.keyspace().get(b"mine:a").unwrap(),
+        Some(b"v".to_vec())
     );
 }
 

@@ -145,3 +145,93 @@ impl TempPlugin {
         std::fs::write(path, contents).unwrap();
     }
 }
+
+/// `plugin.toml` of a plugin that may read and write only the keys
+/// `mine:*`, exporting [`SCOPED`]'s functions.
+pub fn scoped_manifest(name: &str) -> String {
+    format!(
+        "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[exports]\nfunctions = [\"put\", \"read\", \"list\", \"run\"]\n\n[permissions]\nkeys = [\"mine:*\"]\n"
+    )
+}
+
+/// A plugin to load with [`scoped_manifest`]: `put` and `read` a key, `list`
+/// keys (`kv::scan`), `run` a command (`server::call`), and tests that its
+/// own keys are reachable and others refused.
+pub const SCOPED: &str = r#"use ferrite_plugin::prelude::*;
+
+/// Stores `value` at `key`.
+#[ferrite_plugin::function]
+pub fn put(key: String, value: String) -> Result<(), PluginError> {
+    kv::set(&key, value)
+}
+
+/// The value at `key`.
+#[ferrite_plugin::function]
+pub fn read(key: String) -> Result<Option<String>, PluginError> {
+    kv::get_string(&key)
+}
+
+/// Up to `limit` keys starting with `prefix`.
+#[ferrite_plugin::function]
+pub fn list(prefix: String, limit: u32) -> Result<Vec<String>, PluginError> {
+    Ok(kv::scan(&prefix, limit)?
+        .into_iter()
+        .map(|k| String::from_utf8_lossy(&k).into_owned())
+        .collect())
+}
+
+/// Runs `words` through `server::call`; the reply as text.
+#[ferrite_plugin::function]
+pub fn run(words: Vec<String>) -> Result<String, PluginError> {
+    Ok(format!("{:?}", server::call(&words)?))
+}
+
+fn words(line: &str) -> Vec<String> {
+    line.split(' ').map(String::from).collect()
+}
+
+#[ferrite_plugin::test]
+fn reads_and_writes_its_own_keys() {
+    assert_eq!(put("mine:a".into(), "1".into()), Ok(()));
+    assert_eq!(read("mine:a".into()), Ok(Some("1".into())));
+    assert_eq!(run(words("INCR mine:n")), Ok("Integer(1)".into()));
+    assert_eq!(run(words("GET mine:a")), Ok("Bulk([49])".into()));
+}
+
+#[ferrite_plugin::test]
+fn other_keys_are_refused_naming_the_patterns() {
+    let Err(PluginError::PermissionDenied(why)) = read("other:a".into()) else {
+        panic!("`other:a` was read");
+    };
+    assert!(why.contains("may not read key `other:a`: its [permissions] keys are `mine:*`"), "{why}");
+    let Err(PluginError::PermissionDenied(why)) = put("other:a".into(), "x".into()) else {
+        panic!("`other:a` was written");
+    };
+    assert!(why.contains("may not write key `other:a`"), "{why}");
+    let Err(PluginError::PermissionDenied(why)) = run(words("SET other:a x")) else {
+        panic!("SET other:a ran");
+    };
+    assert!(why.contains("may not write key `other:a` with SET"), "{why}");
+    let Err(PluginError::PermissionDenied(why)) = run(words("KEYS *")) else {
+        panic!("KEYS ran");
+    };
+    assert!(why.contains("may not run KEYS: it reaches every key"), "{why}");
+}
+
+#[ferrite_plugin::test(kv = "fixtures/seed.json")]
+fn scan_lists_only_its_own_keys() {
+    assert_eq!(list("".into(), 10), Ok(vec!["mine:a".into(), "mine:b".into()]));
+    assert_eq!(list("".into(), 1), Ok(vec!["mine:a".into()]));
+}
+"#;
+
+/// The keyspace seed of [`SCOPED`]'s tests: its own keys among others.
+pub const SCOPED_SEED: &str =
+    r#"{"a:1": "x", "mine:a": "7", "mine:b": "8", "other:a": "secret", "z:1": "y"}"#;
+
+/// A [`SCOPED`] plugin crate called `name`, with its seed.
+pub fn scoped_plugin(name: &str) -> TempPlugin {
+    let p = TempPlugin::new(name, CDYLIB, &scoped_manifest(name), SCOPED);
+    p.write("fixtures/seed.json", SCOPED_SEED);
+    p
+}

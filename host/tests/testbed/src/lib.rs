@@ -146,6 +146,59 @@ pub fn scan(prefix: String, limit: u32) -> Result<Vec<String>, PluginError> {
         .collect())
 }
 
+/// Calls every `kv` function on `key` (reads first, then writes) and
+/// returns the names of those the host refused with `PermissionDenied`.
+#[ferrite_plugin::function]
+pub fn kv_refusals(key: String) -> Vec<String> {
+    fn denied<T>(r: Result<T, PluginError>) -> bool {
+        matches!(r, Err(PluginError::PermissionDenied(_)))
+    }
+    let k = key.as_str();
+    let calls = [
+        ("get", denied(kv::get(k))),
+        ("exists", denied(kv::exists(k))),
+        ("ttl", denied(kv::ttl(k))),
+        ("hget", denied(kv::hget(k, "f"))),
+        ("hgetall", denied(kv::hgetall(k))),
+        ("lrange", denied(kv::lrange(k, 0, -1))),
+        ("llen", denied(kv::llen(k))),
+        ("smembers", denied(kv::smembers(k))),
+        ("sismember", denied(kv::sismember(k, "m"))),
+        ("scard", denied(kv::scard(k))),
+        ("zscore", denied(kv::zscore(k, "m"))),
+        ("zrange_by_score", denied(kv::zrange_by_score(k, 0.0, 1.0))),
+        ("zcard", denied(kv::zcard(k))),
+        ("set", denied(kv::set(k, "v"))),
+        ("incr_by", denied(kv::incr_by(k, 1))),
+        (
+            "expire",
+            denied(kv::expire(k, std::time::Duration::from_secs(60))),
+        ),
+        ("del", denied(kv::del(k))),
+        ("hset", denied(kv::hset(k, "f", "v"))),
+        ("hincr_by", denied(kv::hincr_by(k, "n", 1))),
+        ("hdel", denied(kv::hdel(k, &["f", "n"]))),
+        ("lpush", denied(kv::lpush(k, &["a"]))),
+        ("rpush", denied(kv::rpush(k, &["b"]))),
+        ("lpop", denied(kv::lpop(k, 1))),
+        ("rpop", denied(kv::rpop(k, 1))),
+        ("sadd", denied(kv::sadd(k, &["m"]))),
+        ("srem", denied(kv::srem(k, &["m"]))),
+        ("zadd", denied(kv::zadd(k, 0.5, "m"))),
+        ("zincr_by", denied(kv::zincr_by(k, 1.0, "m"))),
+        ("zrem", denied(kv::zrem(k, &["m"]))),
+        (
+            "zrem_range_by_score",
+            denied(kv::zrem_range_by_score(k, 0.0, 1.0)),
+        ),
+    ];
+    calls
+        .into_iter()
+        .filter(|(_, denied)| *denied)
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
 /// The operator's setting `key`.
 #[ferrite_plugin::function]
 pub fn setting(key: String) -> Option<String> {
