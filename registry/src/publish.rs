@@ -196,10 +196,7 @@ fn take_over(md: &mut Metadata, key: &KeyPair, rotations: &[Rotation]) -> Result
 
 /// Rebuilds `index`'s entry for the plugin from its metadata.
 fn catalog(index: &mut Index, md: &Metadata, description: Option<Option<String>>) {
-    let entry = index
-        .plugins
-        .entry(md.name.clone())
-        .or_default();
+    let entry = index.plugins.entry(md.name.clone()).or_default();
     entry.versions = md.versions.clone();
     if let Some(d) = description {
         entry.description = d;
