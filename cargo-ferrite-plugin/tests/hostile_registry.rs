@@ -186,6 +186,20 @@ fn a_key_swap_is_refused_unless_the_old_key_signed_a_rotation() {
         server.command(&["PLUGIN", "INSTALL", &format!("{NAME}@1.0.0")]),
         format!("+installed {NAME} 1.0.0")
     );
+    // The operator's own list of keys: only it is trusted.
+    let trusted = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        trusted.path(),
+        format!("[{}]", std::fs::read_to_string(s.keys.public()).unwrap()),
+    )
+    .unwrap();
+    let listed = tempfile::tempdir().unwrap();
+    ok(install(
+        &s.url(),
+        &format!("{NAME}@1.0.0"),
+        listed.path(),
+        &["--trusted-keys", trusted.path().to_str().unwrap()],
+    ));
     // The registry's own tool refuses a publish by another key.
     let before = snapshot(s.dir());
     let out = publish(s.dir(), &attacker, &component("1.0.2", "false"), &[]);
@@ -239,12 +253,6 @@ fn a_key_swap_is_refused_unless_the_old_key_signed_a_rotation() {
     // A first install that trusts only the operator's list refuses it too;
     // trusting keys.json, a first install cannot tell (trust on first use).
     let fresh = tempfile::tempdir().unwrap();
-    let trusted = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        trusted.path(),
-        format!("[{}]", std::fs::read_to_string(s.keys.public()).unwrap()),
-    )
-    .unwrap();
     refused(
         &s.url(),
         NAME,
