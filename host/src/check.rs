@@ -16,6 +16,9 @@ pub struct Surface {
     pub imports: Vec<String>,
     /// Exported functions, by WIT name (`validate-email`).
     pub functions: Vec<String>,
+    /// Exported interfaces (another host's world: `artifact-keeper:format/handler@1.0.0`)
+    /// and their functions, by WIT name.
+    pub interfaces: Vec<(String, Vec<String>)>,
     /// Its custom commands and hooks.
     pub entries: crate::entries::Entries,
     /// The decoded component type, for printing and type lookups.
@@ -45,6 +48,12 @@ pub enum CheckError {
         "the component imports `{0}`, which no Ferrite plugin may import: a plugin imports only `ferrite:plugin/*` (build it for `wasm32-unknown-unknown`, without WASI)"
     )]
     Forbidden(String),
+    /// An import of a plugin for another host's world that no plugin host
+    /// here provides.
+    #[error(
+        "the component imports `{0}`: the plugin host provides a world's `wasi:*` and `ferrite:plugin/*` imports, and no others"
+    )]
+    NotProvided(String),
     /// An import of a host API version this host does not serve.
     #[error(
         "the component imports `{import}` (host API {wanted}), but this host (Ferrite {ferrite}) serves host API {served}: {fix}"
@@ -159,9 +168,14 @@ impl Surface {
             }
         }
         let mut functions = Vec::new();
+        let mut interfaces = Vec::new();
         for (key, item) in &w.exports {
             match (key, item) {
                 (WorldKey::Name(name), WorldItem::Function(_)) => functions.push(name.clone()),
+                (_, WorldItem::Interface { id, .. }) => interfaces.push((
+                    resolve.name_world_key(key),
+                    resolve.interfaces[*id].functions.keys().cloned().collect(),
+                )),
                 _ => functions.push(resolve.name_world_key(key)),
             }
         }
@@ -169,15 +183,21 @@ impl Surface {
         Ok(Surface {
             imports,
             functions,
+            interfaces,
             entries,
             resolve,
             world,
         })
     }
 
-    /// Checks every import against the manifest's permissions.
+    /// Checks every import against the manifest's permissions. A plugin for
+    /// another host's world may also import WASI interfaces (the host gives
+    /// it those its world imports), and nothing else.
     pub fn check_permissions(&self, manifest: &Manifest) -> Result<(), CheckError> {
         for import in &self.imports {
+            if manifest.world.is_some() && import.starts_with("wasi:") {
+                continue;
+            }
             match permission_for(import) {
                 Ok(None) => {}
                 Ok(Some("keys")) if !manifest.permissions.keys.is_none() => {}
@@ -186,6 +206,9 @@ impl Surface {
                         import: import.clone(),
                         permission,
                     });
+                }
+                Err(()) if manifest.world.is_some() => {
+                    return Err(CheckError::NotProvided(import.clone()));
                 }
                 Err(()) => return Err(CheckError::Forbidden(import.clone())),
             }
@@ -261,8 +284,21 @@ impl Surface {
     }
 
     /// Checks that the exported functions are exactly those the manifest lists
-    /// (test entry points aside).
+    /// (test entry points aside). A plugin for another host's world exports
+    /// that world's interfaces, which `build` checked against the world: only
+    /// the functions plugin.toml lists, if any, must be among them.
     pub fn check_exports(&self, manifest: &Manifest) -> Result<(), CheckError> {
+        if manifest.world.is_some() {
+            let exported = |name: &String| {
+                let wit = manifest::wit_name(name);
+                self.functions.contains(&wit)
+                    || self.interfaces.iter().any(|(_, fs)| fs.contains(&wit))
+            };
+            if let Some(missing) = manifest.exports.functions.iter().find(|f| !exported(f)) {
+                return Err(CheckError::Missing(missing.clone()));
+            }
+            return self.check_entries(manifest);
+        }
         for f in self
             .functions
             .iter()

@@ -33,6 +33,20 @@ pub struct Manifest {
     pub permissions: Permissions,
     /// `[limits]`: the plugin's own caps, which a host may lower.
     pub limits: Limits,
+    /// `[world]`: another host's world the component implements instead of
+    /// a Ferrite plugin's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world: Option<TargetWorld>,
+}
+
+/// `[world]`: the world of another host (Artifact Keeper, Forgepoint, ...)
+/// that the plugin implements, from WIT files in the crate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetWorld {
+    /// The `.wit` file or folder, relative to the crate (`wit`).
+    pub wit: String,
+    /// The world, fully qualified: `artifact-keeper:format/format-plugin@1.0.0`.
+    pub name: String,
 }
 
 /// `[plugin]`.
@@ -130,6 +144,14 @@ struct Raw {
     permissions: Permissions,
     #[serde(default)]
     limits: RawLimits,
+    world: Option<RawWorld>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorld {
+    wit: Spanned<String>,
+    name: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +192,33 @@ pub fn is_valid_name(name: &str) -> bool {
         && b[0].is_ascii_lowercase()
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+}
+
+/// Whether `name` is a world's full name: `ns:pkg/world` or
+/// `ns:pkg/world@version`, each part a WIT identifier.
+pub fn is_world_name(name: &str) -> bool {
+    let (path, version) = match name.split_once('@') {
+        Some((p, v)) => (p, Some(v)),
+        None => (name, None),
+    };
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.split('-').all(|w| {
+                w.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+    };
+    let Some((package, world)) = path.split_once('/') else {
+        return false;
+    };
+    let Some((ns, pkg)) = package.split_once(':') else {
+        return false;
+    };
+    ident(ns)
+        && ident(pkg)
+        && ident(world)
+        && version.is_none_or(|v| semver::Version::parse(v).is_ok())
 }
 
 /// A function's WIT name (`validate-email`) from the name users call it by
@@ -306,7 +355,45 @@ impl Manifest {
             timeout_ms: positive(&raw.limits.timeout_ms, "timeout_ms")?,
         };
 
+        let world = match raw.world {
+            None => None,
+            Some(w) => {
+                if !is_world_name(w.name.get_ref()) {
+                    return Err(err(
+                        w.name.span(),
+                        format!(
+                            "`{}` is not a world's full name: write `namespace:package/world`, with `@version` if the package has one (e.g. `artifact-keeper:format/format-plugin@1.0.0`)",
+                            w.name.get_ref()
+                        ),
+                    ));
+                }
+                let wit = w.wit.get_ref();
+                if wit.is_empty()
+                    || std::path::Path::new(wit).is_absolute()
+                    || wit.split(['/', '\\']).any(|c| c == "..")
+                {
+                    return Err(err(
+                        w.wit.span(),
+                        format!(
+                            "`{wit}` is not a path inside the crate: give the `.wit` file or folder relative to plugin.toml (e.g. `wit`)"
+                        ),
+                    ));
+                }
+                if let Some(c) = raw.exports.commands.first().or(raw.exports.hooks.first()) {
+                    return Err(err(
+                        c.span(),
+                        "commands and hooks are Ferrite's: a plugin for another host's `[world]` exports what that world declares".into(),
+                    ));
+                }
+                Some(TargetWorld {
+                    wit: wit.clone(),
+                    name: w.name.get_ref().clone(),
+                })
+            }
+        };
+
         Ok(Manifest {
+            world,
             plugin: PluginInfo {
                 name: name.clone(),
                 version,
@@ -407,6 +494,38 @@ memory_mb = 16
         assert_eq!(e.line, Some(5));
         let e = error("[exports]\nfunctions = []\n");
         assert!(e.message.contains("missing field `plugin`"), "{e}");
+    }
+
+    #[test]
+    fn it_reads_a_target_world() {
+        let text = "[plugin]\nname = \"ak\"\nversion = \"1.0.0\"\n[world]\nwit = \"wit\"\nname = \"artifact-keeper:format/format-plugin@1.0.0\"\n";
+        let m = Manifest::parse("plugin.toml", text).unwrap();
+        let w = m.world.as_ref().unwrap();
+        assert_eq!(
+            (w.wit.as_str(), w.name.as_str()),
+            ("wit", "artifact-keeper:format/format-plugin@1.0.0")
+        );
+        assert_eq!(Manifest::parse("x", &m.to_toml()).unwrap(), m);
+        let e = error(
+            "[plugin]\nname = \"ak\"\nversion = \"1.0.0\"\n[world]\nwit = \"wit\"\nname = \"format-plugin\"\n",
+        );
+        assert_eq!(e.line, Some(6));
+        assert!(e.message.contains("not a world's full name"), "{e}");
+        let e = error(
+            "[plugin]\nname = \"ak\"\nversion = \"1.0.0\"\n[world]\nwit = \"../x\"\nname = \"a:b/c\"\n",
+        );
+        assert!(e.message.contains("not a path inside the crate"), "{e}");
+        let e = error(
+            "[plugin]\nname = \"ak\"\nversion = \"1.0.0\"\n[exports]\ncommands = [\"X\"]\n[world]\nwit = \"wit\"\nname = \"a:b/c\"\n",
+        );
+        assert!(
+            e.message.contains("commands and hooks are Ferrite's"),
+            "{e}"
+        );
+        assert!(
+            is_world_name("a:b/c") && is_world_name("forgepoint:extension/extension-world@0.1.0")
+        );
+        assert!(!is_world_name("a:b/c@x") && !is_world_name("a/c") && !is_world_name("A:b/c"));
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub struct FunctionInfo {
     pub name: String,
     /// Its WIT name (`validate-email`).
     pub wit_name: String,
+    /// The exported interface it belongs to (a plugin for another host's
+    /// world: `artifact-keeper:format/handler@1.0.0`), or `None` for a
+    /// function of the world itself.
+    pub interface: Option<String>,
     /// Parameters: name, type, and type as WIT text.
     pub params: Vec<(String, Type, String)>,
     /// The result type, if any, and as WIT text.
@@ -242,21 +246,31 @@ impl Plugin {
     }
 }
 
-/// The exported functions of a compiled component, sorted by name.
+/// The exported functions of a compiled component, those of its exported
+/// interfaces included, sorted by name.
 pub(crate) fn functions(
     engine: &Engine,
     component: &Component,
     surface: &Surface,
 ) -> Result<Vec<FunctionInfo>, LoadError> {
+    use wasmtime::component::types::ComponentItem;
     let mut out = Vec::new();
-    for (name, item) in component.component_type().exports(engine) {
-        let wasmtime::component::types::ComponentItem::ComponentFunc(f) = item.ty else {
-            continue;
+    let mut add = |interface: Option<&str>,
+                   name: &str,
+                   f: &wasmtime::component::types::ComponentFunc|
+     -> Result<(), LoadError> {
+        let instance = match interface {
+            None => None,
+            Some(i) => Some(
+                component
+                    .get_export_index(None, i)
+                    .ok_or_else(|| LoadError::Compile(format!("export `{i}` has no index")))?,
+            ),
         };
         let index = component
-            .get_export_index(None, name)
+            .get_export_index(instance.as_ref(), name)
             .ok_or_else(|| LoadError::Compile(format!("export `{name}` has no index")))?;
-        let wit = wit_text::function(&surface.resolve, surface.world, name);
+        let wit = wit_text::function(&surface.resolve, surface.world, interface, name);
         let types: Vec<Type> = f.params().map(|(_, t)| t).collect();
         let result_type = f.results().next();
         let shape = Shape::of(&types, result_type.as_ref());
@@ -281,21 +295,68 @@ pub(crate) fn functions(
         out.push(FunctionInfo {
             name: manifest::user_name(name),
             wit_name: name.to_string(),
+            interface: interface.map(str::to_string),
             params,
             result,
             index,
             shape,
         });
+        Ok(())
+    };
+    for (name, item) in component.component_type().exports(engine) {
+        match item.ty {
+            ComponentItem::ComponentFunc(f) => add(None, name, &f)?,
+            ComponentItem::ComponentInstance(instance) => {
+                for (fname, item) in instance.exports(engine) {
+                    if let ComponentItem::ComponentFunc(f) = item.ty {
+                        add(Some(name), fname, &f)?;
+                    }
+                }
+            }
+            _ => {}
+        }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|a, b| (&a.name, &a.interface).cmp(&(&b.name, &b.interface)));
     Ok(out)
 }
 
-/// Function indices by both spellings of each name.
+/// The short name of an exported interface: `handler` for
+/// `artifact-keeper:format/handler@1.0.0`.
+pub fn interface_short_name(interface: &str) -> &str {
+    let path = interface.split_once('@').map_or(interface, |(p, _)| p);
+    path.rsplit_once('/').map_or(path, |(_, n)| n)
+}
+
+/// Function indices by every name it may be called by: both spellings of
+/// its name — for a function of an exported interface only when no other
+/// export has that name — and, in an interface, `handler.format-key`,
+/// `handler.format_key` and `artifact-keeper:format/handler@1.0.0#format-key`.
 pub(crate) fn by_name(functions: &[FunctionInfo]) -> FxHashMap<String, usize> {
-    functions
-        .iter()
-        .enumerate()
-        .flat_map(|(i, f)| [(f.name.clone(), i), (f.wit_name.clone(), i)])
-        .collect()
+    let mut names: FxHashMap<String, usize> = FxHashMap::default();
+    let mut ambiguous = Vec::new();
+    for (i, f) in functions.iter().enumerate() {
+        if let Some(interface) = &f.interface {
+            let short = interface_short_name(interface);
+            for n in [
+                format!("{short}.{}", f.wit_name),
+                format!("{short}.{}", f.name),
+                format!("{interface}#{}", f.wit_name),
+            ] {
+                names.insert(n, i);
+            }
+        }
+        for n in [&f.name, &f.wit_name] {
+            if let Some(&other) = names.get(n.as_str())
+                && other != i
+                && (f.interface.is_some() || functions[other].interface.is_some())
+            {
+                ambiguous.push(n.clone());
+            }
+            names.entry(n.clone()).or_insert(i);
+        }
+    }
+    for n in ambiguous {
+        names.remove(&n);
+    }
+    names
 }

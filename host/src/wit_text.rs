@@ -3,18 +3,27 @@
 use wasmtime::component::Type;
 use wit_parser::{Resolve, TypeDefKind, WorldId, WorldItem, WorldKey};
 
-/// The WIT text of an exported function's parameter types and result type,
-/// with the names the component's WIT gives its records and variants.
+/// The WIT text of an exported function's parameter types and result type
+/// (of the world, or of its exported `interface`), with the names the
+/// component's WIT gives its records and variants.
 pub(crate) fn function(
     resolve: &Resolve,
     world: WorldId,
+    interface: Option<&str>,
     name: &str,
 ) -> Option<(Vec<String>, Option<String>)> {
-    let item = resolve.worlds[world]
-        .exports
-        .get(&WorldKey::Name(name.to_string()))?;
-    let WorldItem::Function(f) = item else {
-        return None;
+    let exports = &resolve.worlds[world].exports;
+    let f = match interface {
+        None => match exports.get(&WorldKey::Name(name.to_string()))? {
+            WorldItem::Function(f) => f,
+            _ => return None,
+        },
+        Some(interface) => exports.iter().find_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } if resolve.name_world_key(key) == interface => {
+                resolve.interfaces[*id].functions.get(name)
+            }
+            _ => None,
+        })?,
     };
     Some((
         f.params.iter().map(|p| of_wit(resolve, &p.ty)).collect(),

@@ -47,8 +47,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    let name = parse_args(args, &mut errors);
-    let export = model(&item, name, &mut errors);
+    let (name, interface) = parse_args(args, &mut errors);
+    let mut export = model(&item, name, &mut errors);
+    if let Some(interface) = interface {
+        export.attrs.push(("interface".into(), interface.value()));
+    }
     finish(&item, export, errors)
 }
 
@@ -86,21 +89,69 @@ fn finish(item: &ItemFn, export: Export<'_>, errors: Errors) -> TokenStream {
     }
 }
 
-fn parse_args(args: TokenStream, errors: &mut Errors) -> Option<LitStr> {
-    let mut name = None;
+/// `name = "..."` and `interface = "..."`.
+fn parse_args(args: TokenStream, errors: &mut Errors) -> (Option<LitStr>, Option<LitStr>) {
+    let (mut name, mut interface) = (None, None);
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("name") {
             name = Some(meta.value()?.parse::<LitStr>()?);
             Ok(())
+        } else if meta.path.is_ident("interface") {
+            let lit = meta.value()?.parse::<LitStr>()?;
+            if !is_interface_name(&lit.value()) {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "`{}` is not an interface name: write the name of the world's exported interface, `handler` or `artifact-keeper:format/handler@1.0.0`",
+                        lit.value()
+                    ),
+                ));
+            }
+            interface = Some(lit);
+            Ok(())
         } else {
-            Err(meta
-                .error("unknown option: `#[ferrite_plugin::function]` takes only `name = \"...\"`"))
+            Err(meta.error(
+                "unknown option: `#[ferrite_plugin::function]` takes `name = \"...\"` and, for another host's world, `interface = \"...\"`",
+            ))
         }
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         errors.push(e);
     }
-    name
+    (name, interface)
+}
+
+/// Whether `name` names a WIT interface: `handler`, or in full,
+/// `artifact-keeper:format/handler` with an optional `@version`.
+fn is_interface_name(name: &str) -> bool {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.split('-').all(|w| {
+                w.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+    };
+    let path = name.split_once('@').map_or(name, |(p, v)| {
+        if v.is_empty()
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
+        {
+            ""
+        } else {
+            p
+        }
+    });
+    match path.split_once('/') {
+        None => ident(path) && !name.contains('@'),
+        Some((package, iface)) => {
+            package
+                .split_once(':')
+                .is_some_and(|(ns, pkg)| ident(ns) && ident(pkg))
+                && ident(iface)
+        }
+    }
 }
 
 fn model<'a>(item: &'a ItemFn, name: Option<LitStr>, errors: &mut Errors) -> Export<'a> {
@@ -243,8 +294,16 @@ fn glue(e: &Export<'_>) -> TokenStream {
     let fp = quote!(::ferrite_plugin::__private);
     let fn_ident = &e.item.sig.ident;
     let wit_name = &e.wit_name.name;
-    let export_name = format!("cm32p2||{wit_name}");
-    let post_name = format!("cm32p2||{wit_name}_post");
+    // A function of an exported interface is named after it, so that two
+    // interfaces may each have a function of one name; `build` renames the
+    // export to the interface's full name in the world it targets.
+    let interface = e
+        .attrs
+        .iter()
+        .find(|(k, _)| k == "interface")
+        .map_or("", |(_, v)| v.as_str());
+    let export_name = format!("cm32p2|{interface}|{wit_name}");
+    let post_name = format!("cm32p2|{interface}|{wit_name}_post");
     let ret = &e.ret;
     let ret_span = match &e.item.sig.output {
         ReturnType::Default => e.item.sig.ident.span(),

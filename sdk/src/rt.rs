@@ -41,10 +41,12 @@ pub unsafe extern "C" fn cabi_realloc(
     ptr
 }
 
-/// Runs before every export: installs the panic hook on first use.
+/// Runs before every export: installs the panic hook on first use. A
+/// plugin built for another host's world (`--cfg ferrite_plugin_world`)
+/// imports nothing of Ferrite's, so it has no hook: a panic traps.
 #[inline(always)]
 pub fn prologue() {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(ferrite_plugin_world)))]
     {
         use core::sync::atomic::{AtomicBool, Ordering};
         static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -55,7 +57,7 @@ pub fn prologue() {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(ferrite_plugin_world)))]
 #[cold]
 #[inline(never)]
 fn install_panic_hook() {
