@@ -70,6 +70,36 @@ pub struct VersionEntry {
     pub yanked: bool,
     /// When it was published, RFC 3339 UTC.
     pub published_at: String,
+    /// What it was built from and with, for `verify` (absent for versions
+    /// published before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a version was built from, and with what: what `cargo
+/// ferrite-plugin verify` rebuilds and compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The cargo package.
+    pub package: String,
+    /// The git commit of the clean checkout it was built from, if it was in
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
+    /// The git tree of the crate's directory at that commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_tree: Option<String>,
+    /// The crate's directory in the repository, `/`-separated (empty for
+    /// its root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The SHA-256 of the `Cargo.lock` the build used, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cargo_lock_sha256: Option<String>,
+    /// The toolchain, as the component's toolchain section records it
+    /// (`rustc`, `target`, `sdk`, `profile`, ...).
+    #[serde(default)]
+    pub toolchain: BTreeMap<String, String>,
 }
 
 /// `keys.json`.

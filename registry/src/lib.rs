@@ -29,6 +29,7 @@ pub mod resolve;
 pub mod sign;
 pub mod source;
 pub mod trust;
+pub mod verification;
 
 pub use error::{RegistryError, Result};
 pub use sign::KeyPair;

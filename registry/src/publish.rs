@@ -79,6 +79,8 @@ pub struct Options<'a> {
     pub valid_for: Duration,
     /// Publish a version that asks for more key access than the one before.
     pub allow_wider_permissions: bool,
+    /// What the version was built from and with, recorded in its entry.
+    pub provenance: Option<crate::format::Provenance>,
 }
 
 impl Default for Options<'_> {
@@ -88,6 +90,7 @@ impl Default for Options<'_> {
             rotations: &[],
             valid_for: metadata::DEFAULT_EXPIRY,
             allow_wider_permissions: false,
+            provenance: None,
         }
     }
 }
@@ -341,6 +344,7 @@ pub fn publish(
                 .or_else(|| artifact.manifest.plugin.min_ferrite_version.clone()),
             yanked: false,
             published_at: format::now_rfc3339(),
+            provenance: opts.provenance.clone(),
         },
     );
     md.bump(opts.valid_for);

@@ -159,6 +159,7 @@ mod tests {
             min_ferrite_version: min,
             yanked,
             published_at: String::new(),
+            provenance: None,
         }
     }
 

@@ -112,6 +112,7 @@ impl PublishCommand {
             rotations: &rotations,
             valid_for: valid_for(self.expires_in),
             allow_wider_permissions: self.allow_wider_permissions,
+            provenance: None,
         };
         let p = publish(&dir, &artifact, &key, &opts)?;
         if let Some(prev) = &p.compared_with {
