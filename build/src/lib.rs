@@ -1,7 +1,7 @@
 //! Build Ferrite plugins from a tool: what `cargo ferrite-plugin build` does,
 //! as a library.
 //!
-//! [`build`] finds the plugin packages of a workspace (those with a
+//! [`build()`] finds the plugin packages of a workspace (those with a
 //! `plugin.toml` beside their `Cargo.toml`), checks that the
 //! `wasm32-unknown-unknown` target is installed, runs `cargo build` for it,
 //! and turns each core module into a component: it decodes the
