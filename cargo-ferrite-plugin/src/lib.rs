@@ -1,30 +1,15 @@
 //! `cargo ferrite-plugin`: build, test and ship Ferrite plugins.
 //!
 //! The binary is a thin clap front end over this library: [`commands`] holds
-//! one module per subcommand, [`ops`] the work they do.
+//! one module per subcommand, [`ops`] the work they do. Building a plugin is
+//! `ferrite-plugin-build`'s, which reports through [`shell::Shell`].
 
 pub mod commands;
-pub mod componentize;
-pub mod fs_util;
-pub mod meta;
 pub mod ops;
 pub mod shell;
-pub mod witgen;
 
 use clap::{Parser, Subcommand};
-
-/// An error whose message was already printed (by cargo, for a failed
-/// compile): exit non-zero without printing it again.
-#[derive(Debug)]
-pub struct AlreadyReported;
-
-impl std::fmt::Display for AlreadyReported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the build failed; see the errors above")
-    }
-}
-
-impl std::error::Error for AlreadyReported {}
+use ferrite_plugin_build::CompileFailed;
 
 /// Some tests failed; the test output said which.
 #[derive(Debug)]
@@ -132,7 +117,8 @@ impl Cli {
         };
         match result {
             Ok(()) => 0,
-            Err(e) if e.is::<AlreadyReported>() => 101,
+            // cargo printed the compiler's errors.
+            Err(e) if e.is::<CompileFailed>() => 101,
             Err(e) if e.is::<TestsFailed>() => {
                 shell.error(&e);
                 101

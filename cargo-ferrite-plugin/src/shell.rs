@@ -6,17 +6,8 @@ use std::io::Write;
 
 use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
-
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
-    /// Errors only.
-    Quiet,
-    /// Status lines and warnings.
-    Normal,
-    /// Also the commands run.
-    Verbose,
-}
+use ferrite_plugin_build::Reporter;
+pub use ferrite_plugin_build::Verbosity;
 
 /// When to color output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -128,6 +119,26 @@ impl Shell {
     /// A plain line on standard error (test output, logs).
     pub fn line(&mut self, message: impl Display) {
         let _ = writeln!(self.err, "{message}");
+    }
+}
+
+/// A build reports through the shell; cargo writes its own output to standard
+/// error, as the shell does.
+impl Reporter for Shell {
+    fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    fn status(&mut self, verb: &str, message: &str) {
+        Shell::status(self, verb, message);
+    }
+
+    fn warn(&mut self, message: &str) {
+        Shell::warn(self, message);
+    }
+
+    fn cargo_color(&self) -> &'static str {
+        self.color_arg()
     }
 }
 

@@ -1,18 +1,19 @@
 //! Round trips through real components: build the example plugins with
-//! `cargo ferrite-plugin build`'s library, load them in wasmtime, call every
-//! export with values of every mapped type (fixed edge cases and seeded random
-//! ones), and compare each result with the same Rust function called natively.
+//! `ferrite-plugin-build` (what `cargo ferrite-plugin build` runs), load them
+//! in wasmtime, call every export with values of every mapped type (fixed edge
+//! cases and seeded random ones), and compare each result with the same Rust
+//! function called natively.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
 use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
 use every_type::shapes::deep::Circle;
 use every_type::shapes::{Point, Shape};
 use every_type::{Color as Rgb, Keywords, Mixed, Thing, Wide};
 use ferrite_plugin::PluginError;
+use ferrite_plugin_build::{BuildOptions, build};
 use wasmtime::component::{Component, Instance, Linker, Val, wasm_wave};
 use wasmtime::{Engine, ResourceLimiter, Store};
 

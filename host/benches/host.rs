@@ -16,9 +16,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
-use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
 use criterion::{Criterion, criterion_group, criterion_main};
+use ferrite_plugin_build::{BuildOptions, Quiet, build};
 use ferrite_plugin_host::{CallOptions, Host, HostConfig, LoadOptions};
 
 /// Release builds of the plugins the benchmarks use.
@@ -38,8 +37,7 @@ fn component(package: &str) -> Vec<u8> {
             tests: false,
             ferrite_version: None,
         };
-        let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
-        build(&mut shell, &opts)
+        build(&mut Quiet, &opts)
             .expect("the benchmark plugins build")
             .into_iter()
             .map(|b| (b.package, b.component.bytes))

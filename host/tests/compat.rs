@@ -128,18 +128,15 @@ fn commands_and_hooks_of_sdk_0_1_0_components_run_unchanged() {
 #[test]
 fn commands_and_hooks_built_for_an_older_ferrite_run_on_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let opts = cargo_ferrite_plugin::ops::build::BuildOptions {
+    let opts = ferrite_plugin_build::BuildOptions {
         release: false,
         manifest_path: Some(root.join("Cargo.toml")),
         packages: vec!["key_guard".into()],
         tests: false,
         ferrite_version: Some(semver::Version::new(0, 2, 0)),
     };
-    let mut shell = cargo_ferrite_plugin::shell::Shell::new(
-        cargo_ferrite_plugin::shell::Verbosity::Quiet,
-        cargo_ferrite_plugin::shell::Color::Never,
-    );
-    let built = cargo_ferrite_plugin::ops::build::build(&mut shell, &opts).expect("it builds");
+    let built =
+        ferrite_plugin_build::build(&mut ferrite_plugin_build::Quiet, &opts).expect("it builds");
     let bytes = &built[0].component.bytes;
     let surface = ferrite_plugin_host::check::Surface::of(bytes).unwrap();
     assert_eq!(

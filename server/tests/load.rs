@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
-use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
+use ferrite_plugin_build::{BuildOptions, Quiet, build};
 use ferrite_plugin_host::HostConfig;
 use ferrite_plugin_server::{Grant, Origin, Server, ServerConfig};
 
@@ -26,8 +25,7 @@ fn testbed() -> Vec<u8> {
         tests: false,
         ferrite_version: None,
     };
-    let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
-    build(&mut shell, &opts)
+    build(&mut Quiet, &opts)
         .expect("the test plugin builds")
         .remove(0)
         .component

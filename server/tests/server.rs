@@ -10,8 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
-use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
+use ferrite_plugin_build::{BuildOptions, Quiet, build};
 use ferrite_plugin_host::manifest::KeyScope;
 use ferrite_plugin_host::{HostConfig, Keyspace, LoadOptions};
 use ferrite_plugin_server::{Grant, Origin, Server, ServerConfig};
@@ -36,8 +35,7 @@ fn component(package: &str) -> Vec<u8> {
                 tests: false,
                 ferrite_version: None,
             };
-            let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
-            build(&mut shell, &opts)
+            build(&mut Quiet, &opts)
                 .expect("the test plugins build")
                 .into_iter()
                 .map(|b| (b.package, b.component.bytes))

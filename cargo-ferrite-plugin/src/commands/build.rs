@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use ferrite_plugin_build::meta::ExportKind;
+use ferrite_plugin_build::{BuildOptions, build};
 
-use crate::meta::ExportKind;
-use crate::ops::build::{BuildOptions, build};
 use crate::shell::{Shell, human_size};
 
 /// Compile a plugin crate to a WebAssembly component

@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::Args;
+use ferrite_plugin_build::BuildOptions;
 use ferrite_plugin_host::wasm_wave;
 
-use crate::ops::build::BuildOptions;
 use crate::ops::call::{CallSpec, call, component};
 use crate::shell::Shell;
 

@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use ferrite_plugin_build::BuildOptions;
 
 use crate::commands::build::MessageFormat;
-use crate::ops::build::BuildOptions;
 use crate::ops::call::{inspect, last_built, read_component};
 use crate::shell::{Shell, human_size};
 

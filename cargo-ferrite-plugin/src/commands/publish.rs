@@ -2,11 +2,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use ferrite_plugin_build::{BuildOptions, build, print_wit};
 use ferrite_plugin_registry::metadata::read_rotations;
 use ferrite_plugin_registry::publish::{Artifact, Options, publish};
 use ferrite_plugin_registry::{Source, sign};
 
-use crate::ops::build::{BuildOptions, build};
 use crate::ops::registry::{check_clean, load_key, valid_for};
 use crate::shell::{Shell, human_size};
 
@@ -70,7 +70,7 @@ impl PublishCommand {
                 let manifest = ferrite_plugin_host::embedded_manifest(&bytes)
                     .map_err(|e| anyhow::anyhow!("{e}"))?
                     .with_context(|| format!("`{}` carries no plugin.toml: build it with `cargo ferrite-plugin build --release`", file.display()))?;
-                let wit = crate::componentize::print_wit(&bytes, &manifest, &[])?;
+                let wit = print_wit(&bytes, &manifest, &[])?;
                 Artifact::new(bytes, wit)?
             }
             None => {

@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use ferrite_plugin_build::BuildOptions;
 
 use crate::TestsFailed;
-use crate::ops::build::BuildOptions;
 use crate::ops::test::{TestOptions, test};
 use crate::shell::Shell;
 

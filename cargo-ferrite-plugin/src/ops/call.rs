@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use ferrite_plugin_build::{
+    BuildOptions, build, find_manifest, metadata, print_wit, selected_plugins, sha256_hex,
+};
 use ferrite_plugin_host::check::Surface;
 use ferrite_plugin_host::manifest::Manifest;
 use ferrite_plugin_host::{
@@ -12,7 +15,6 @@ use ferrite_plugin_host::{
     embedded_manifest,
 };
 
-use crate::ops::build::{self, BuildOptions};
 use crate::shell::Shell;
 
 /// A component and where it came from.
@@ -63,7 +65,7 @@ pub fn component(shell: &mut Shell, file: Option<&Path>, opts: &BuildOptions) ->
     if let Some(file) = file {
         return read_component(file);
     }
-    let mut built = build::build(shell, opts)?;
+    let mut built = build(shell, opts)?;
     if built.len() != 1 {
         let names: Vec<&str> = built.iter().map(|b| b.package.as_str()).collect();
         bail!(
@@ -82,9 +84,9 @@ pub fn component(shell: &mut Shell, file: Option<&Path>, opts: &BuildOptions) ->
 
 /// The artifact `build` last wrote for the selected plugin, without building.
 pub fn last_built(opts: &BuildOptions) -> Result<PathBuf> {
-    let manifest = build::find_manifest(opts.manifest_path.as_deref())?;
-    let metadata = build::metadata(&manifest)?;
-    let names = build::selected_plugins(&metadata, &manifest, &opts.packages)?;
+    let manifest = find_manifest(opts.manifest_path.as_deref())?;
+    let metadata = metadata(&manifest)?;
+    let names = selected_plugins(&metadata, &manifest, &opts.packages)?;
     if names.len() != 1 {
         bail!(
             "this workspace has several plugins ({}); choose one with `-p NAME`",
@@ -223,12 +225,11 @@ pub fn inspect(loaded: &Loaded) -> Result<Inspection> {
         .collect();
     // Downloaded components carry no doc comments of their own; the host
     // interfaces' docs are attached from the built-in WIT.
-    let wit = crate::componentize::print_wit(&loaded.bytes, &loaded.manifest, &[])?;
-    use sha2::Digest;
+    let wit = print_wit(&loaded.bytes, &loaded.manifest, &[])?;
     Ok(Inspection {
         path: loaded.path.clone(),
         size: loaded.bytes.len() as u64,
-        sha256: build::hex(&sha2::Sha256::digest(&loaded.bytes)),
+        sha256: sha256_hex(&loaded.bytes),
         manifest: loaded.manifest.clone(),
         imports: surface.imports.clone(),
         needs: surface.required_ferrite(&loaded.manifest),

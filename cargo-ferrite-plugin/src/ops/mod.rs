@@ -1,6 +1,5 @@
 //! What the commands do, as library functions.
 
-pub mod build;
 pub mod call;
 pub mod new;
 pub mod registry;

@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ferrite_plugin_build::fs_util;
 use ferrite_plugin_host::manifest;
-
-use crate::fs_util;
 
 /// A template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
+use ferrite_plugin_build::{BuildOptions, build, find_manifest};
 use ferrite_plugin_host::HostConfig;
 use ferrite_plugin_registry::Source;
 use ferrite_plugin_server::{Grant, Origin, ServeError, Server, ServerConfig};
 
-use crate::ops::build::{self, BuildOptions};
 use crate::ops::call::{read_component, user_cache_dir};
 use crate::shell::Shell;
 
@@ -68,7 +68,7 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
     let mut files = Vec::new();
     let mut crates = Vec::new();
     if opts.plugins.is_empty() {
-        match build::find_manifest(opts.manifest_path.as_deref()) {
+        match find_manifest(opts.manifest_path.as_deref()) {
             Ok(manifest) => crates.push(Crate {
                 dir: manifest.parent().unwrap_or(Path::new(".")).to_path_buf(),
                 opts: BuildOptions {
@@ -150,7 +150,7 @@ pub fn run(shell: &mut Shell, opts: RunOptions) -> Result<()> {
         granted_status(shell, &plugin, "approved with --allow-keys");
     }
     for c in &crates {
-        for b in build::build(shell, &c.opts)? {
+        for b in build(shell, &c.opts)? {
             let plugin = server
                 .load(
                     &b.component.bytes,
@@ -279,7 +279,7 @@ fn watch(server: Server, crates: Vec<Crate>, mut shell: Shell) {
             // Let an editor finish writing before building.
             std::thread::sleep(Duration::from_millis(100));
             *last = fingerprint(&c.dir);
-            match build::build(&mut shell, &c.opts) {
+            match build(&mut shell, &c.opts) {
                 Ok(built) => {
                     for b in built {
                         match server.load(

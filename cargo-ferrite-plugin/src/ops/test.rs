@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use ferrite_plugin_build::meta::ExportKind;
+use ferrite_plugin_build::{BuildOptions, Built, build};
 use ferrite_plugin_host::{CallError, CallOptions, HostConfig, Keyspace, LogRecord, SeededRandom};
 use ferrite_plugin_server::{Origin, Server, ServerConfig};
 
-use crate::meta::ExportKind;
-use crate::ops::build::{BuildOptions, Built, build};
 use crate::shell::Shell;
 
 /// What to test.

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use cargo_ferrite_plugin::ops::build::{BuildOptions, build};
-use cargo_ferrite_plugin::shell::{Color, Shell, Verbosity};
+use ferrite_plugin_build::{BuildOptions, Quiet, build};
 use ferrite_plugin_host::manifest::Manifest;
 use ferrite_plugin_host::{Host, HostConfig};
 
 /// The component of `package` (`testbed` or `validate_email`), built by
-/// `cargo ferrite-plugin build`'s library.
+/// `ferrite-plugin-build`, as `cargo ferrite-plugin build` builds it.
 pub fn component(package: &str) -> Vec<u8> {
     static BUILT: OnceLock<HashMap<String, Vec<u8>>> = OnceLock::new();
     BUILT
@@ -29,8 +28,7 @@ pub fn component(package: &str) -> Vec<u8> {
                 tests: false,
                 ferrite_version: None,
             };
-            let mut shell = Shell::new(Verbosity::Quiet, Color::Never);
-            build(&mut shell, &opts)
+            build(&mut Quiet, &opts)
                 .expect("the test plugins build")
                 .into_iter()
                 .map(|b| (b.package, b.component.bytes))

@@ -21,7 +21,7 @@ use wit_parser::{Resolve, WorldItem, WorldKey};
 use crate::meta::{self, Export, ExportKind};
 use crate::witgen;
 
-/// The `ferrite:plugin` WIT package this CLI builds against by default.
+/// The `ferrite:plugin` WIT package this crate builds against by default.
 pub const HOST_WIT: &str = include_str!("../../wit/plugin.wit");
 /// The frozen host API 0.1.0, for `--ferrite-version 0.2.0`.
 pub const HOST_WIT_0_1: &str = include_str!("../../wit/0.1.0/plugin.wit");

@@ -1,5 +1,5 @@
-//! `cargo ferrite-plugin build`: find the plugin crates, compile them to wasm32,
-//! componentize, check them against `plugin.toml`, write the artifacts.
+//! The build: find the plugin crates, compile them to wasm32, componentize,
+//! check them against `plugin.toml`, write the artifacts.
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -14,8 +14,8 @@ use ferrite_plugin_host::manifest::Manifest;
 use sha2::{Digest, Sha256};
 
 use crate::componentize::{self, Component};
-use crate::shell::{Shell, Verbosity};
-use crate::{AlreadyReported, fs_util};
+use crate::fs_util;
+use crate::report::{CompileFailed, Reporter, Verbosity};
 
 /// The target plugins are compiled for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -32,7 +32,7 @@ pub struct BuildOptions {
     /// Build with the `#[ferrite_plugin::test]` entry points, for `test`.
     pub tests: bool,
     /// Build for a server of this Ferrite version: against the newest host
-    /// API it serves (default: the newest this CLI knows).
+    /// API it serves (default: the newest this crate knows).
     pub ferrite_version: Option<semver::Version>,
 }
 
@@ -260,7 +260,7 @@ pub fn check_wasm_target(dir: &Path) -> Result<()> {
 
 /// Runs `cargo build` for `plugins` and returns each one's core module path.
 fn cargo_build(
-    shell: &mut Shell,
+    reporter: &mut dyn Reporter,
     opts: &BuildOptions,
     manifest: &Path,
     test_target_dir: &Path,
@@ -272,7 +272,7 @@ fn cargo_build(
         .arg("--lib")
         .args(["--target", WASM_TARGET])
         .arg("--message-format=json-render-diagnostics")
-        .args(["--color", shell.color_arg()])
+        .args(["--color", reporter.cargo_color()])
         .arg("--manifest-path")
         .arg(manifest);
     for p in plugins {
@@ -285,7 +285,7 @@ fn cargo_build(
         // The SDK's imports then name the host API 0.1.0; what it lacks is absent.
         cmd.args(["--features", "ferrite-plugin/host-api-0-1"]);
     }
-    match shell.verbosity() {
+    match reporter.verbosity() {
         Verbosity::Quiet => {
             cmd.arg("--quiet");
         }
@@ -309,8 +309,8 @@ fn cargo_build(
         cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
             .env_remove("RUSTFLAGS");
     }
-    shell.verbose("Running", format!("{cmd:?}"));
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    reporter.verbose("Running", &format!("{cmd:?}"));
+    cmd.stdout(Stdio::piped()).stderr(reporter.cargo_stderr());
     let mut child = cmd
         .spawn()
         .with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
@@ -331,7 +331,7 @@ fn cargo_build(
         }
     }
     if !child.wait()?.success() {
-        return Err(AlreadyReported.into());
+        return Err(CompileFailed.into());
     }
     plugins
         .iter()
@@ -340,8 +340,10 @@ fn cargo_build(
         .collect()
 }
 
-/// Builds the selected plugins.
-pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
+/// Builds the selected plugins, reporting to `reporter`.
+///
+/// A failed compile is [`CompileFailed`], whose errors cargo has printed.
+pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Built>> {
     let manifest = find_manifest(opts.manifest_path.as_deref())?;
     let metadata = metadata(&manifest)?;
     let packages = select(&metadata, &manifest, &opts.packages)?;
@@ -363,7 +365,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
             );
         }
         if p.manifest.plugin.version != p.package.version {
-            shell.warn(format!(
+            reporter.warn(&format!(
                 "`{}` has version {} in plugin.toml but {} in Cargo.toml; the component uses plugin.toml's",
                 p.package.name, p.manifest.plugin.version, p.package.version
             ));
@@ -383,7 +385,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
     };
     let test_dir = out_dir.join("test-build");
     let cache_dir = out_dir.join("cache");
-    let cores = cargo_build(shell, opts, &manifest, &test_dir, &plugins)?;
+    let cores = cargo_build(reporter, opts, &manifest, &test_dir, &plugins)?;
     // Release components at the top (what ships), debug and test builds apart.
     let out_dir = match (opts.tests, opts.release) {
         (true, _) => test_dir,
@@ -413,7 +415,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
             && stated.is_some_and(|s| *s < needed)
             && !opts.tests
         {
-            shell.warn(format!(
+            reporter.warn(&format!(
                 "`{name}` imports host API {api}, which Ferrite {needed} serves first, but `{}` says `min_ferrite_version = \"{}\"`: raise it to \"{needed}\", or build for older servers with `--ferrite-version {}`",
                 plugin.manifest_path.display(),
                 stated.map(ToString::to_string).unwrap_or_default(),
@@ -430,7 +432,7 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
         let wit_path = out_dir.join(format!("{stem}.wit"));
         fs_util::write_atomic(&component_path, &component.bytes)?;
         fs_util::write_atomic(&wit_path, component.wit.as_bytes())?;
-        let sha256 = hex(&Sha256::digest(&component.bytes));
+        let sha256 = sha256_hex(&component.bytes);
         built.push(Built {
             cache_dir: cache_dir.clone(),
             dir: plugin
@@ -450,7 +452,10 @@ pub fn build(shell: &mut Shell, opts: &BuildOptions) -> Result<Vec<Built>> {
     Ok(built)
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of `bytes` in lower-case hex, as [`Built::sha256`] has it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
