@@ -258,13 +258,15 @@ pub fn check_wasm_target(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs `cargo build` for `plugins` and returns each one's core module path.
+/// Runs `cargo build` for `plugins` and returns each one's core module path:
+/// into `target_dir` with the `cfgs` added to the compiler's flags, when given.
 fn cargo_build(
     reporter: &mut dyn Reporter,
     opts: &BuildOptions,
     manifest: &Path,
-    test_target_dir: &Path,
-    plugins: &[Plugin<'_>],
+    target_dir: Option<&Path>,
+    cfgs: &[&str],
+    plugins: &[&Plugin<'_>],
 ) -> Result<Vec<Utf8PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
@@ -294,18 +296,19 @@ fn cargo_build(
         }
         Verbosity::Normal => {}
     }
-    if opts.tests {
-        // Test builds keep their own target directory, so that alternating
-        // `build` and `test` never rebuilds the dependencies. The SDK keeps
-        // `#[ferrite_plugin::test]` items only under this cfg.
-        cmd.arg("--target-dir").arg(test_target_dir);
+    if let Some(dir) = target_dir {
+        cmd.arg("--target-dir").arg(dir);
+    }
+    if !cfgs.is_empty() {
         let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
             Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_string).collect(),
             _ => std::env::var("RUSTFLAGS")
                 .map(|f| f.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
         };
-        flags.extend(["--cfg".into(), "ferrite_plugin_test".into()]);
+        for cfg in cfgs {
+            flags.extend(["--cfg".into(), (*cfg).to_string()]);
+        }
         cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
             .env_remove("RUSTFLAGS");
     }
@@ -385,7 +388,46 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
     };
     let test_dir = out_dir.join("test-build");
     let cache_dir = out_dir.join("cache");
-    let cores = cargo_build(reporter, opts, &manifest, &test_dir, &plugins)?;
+    let cores = if opts.tests {
+        // Test builds keep their own target directory, so that alternating
+        // `build` and `test` never rebuilds the dependencies. The SDK keeps
+        // `#[ferrite_plugin::test]` items only under this cfg.
+        let all: Vec<&Plugin<'_>> = plugins.iter().collect();
+        cargo_build(
+            reporter,
+            opts,
+            &manifest,
+            Some(&test_dir),
+            &["ferrite_plugin_test"],
+            &all,
+        )?
+    } else {
+        // Plugins for another host's world leave out the SDK's Ferrite
+        // imports (`--cfg ferrite_plugin_world`), in a directory of their own.
+        let (world, plain): (Vec<&Plugin<'_>>, Vec<&Plugin<'_>>) =
+            plugins.iter().partition(|p| p.manifest.world.is_some());
+        let mut by_id = std::collections::HashMap::new();
+        if !plain.is_empty() {
+            let cores = cargo_build(reporter, opts, &manifest, None, &[], &plain)?;
+            by_id.extend(plain.iter().map(|p| &p.package.id).zip(cores));
+        }
+        if !world.is_empty() {
+            let dir = out_dir.join("world-build");
+            let cores = cargo_build(
+                reporter,
+                opts,
+                &manifest,
+                Some(&dir),
+                &["ferrite_plugin_world"],
+                &world,
+            )?;
+            by_id.extend(world.iter().map(|p| &p.package.id).zip(cores));
+        }
+        plugins
+            .iter()
+            .map(|p| by_id.remove(&p.package.id).expect("built above"))
+            .collect()
+    };
     // Release components at the top (what ships), debug and test builds apart.
     let out_dir = match (opts.tests, opts.release) {
         (true, _) => test_dir,
@@ -399,9 +441,23 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
         let name = &plugin.manifest.plugin.name;
         let core_bytes =
             std::fs::read(&core).with_context(|| format!("failed to read `{core}`"))?;
-        let component =
-            componentize::componentize(&core_bytes, &plugin.manifest, opts.tests, opts.api()?)
-                .with_context(|| format!("failed to componentize `{name}`"))?;
+        let crate_dir = plugin
+            .manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let component = match &plugin.manifest.world {
+            Some(_) => componentize::componentize_world(
+                &core_bytes,
+                &plugin.manifest,
+                &crate_dir,
+                opts.tests,
+            ),
+            None => {
+                componentize::componentize(&core_bytes, &plugin.manifest, opts.tests, opts.api()?)
+            }
+        }
+        .with_context(|| format!("failed to componentize `{name}`"))?;
         let surface = Surface::of(&component.bytes)
             .and_then(|s| s.check(&plugin.manifest).map(|()| s))
             .with_context(|| {

@@ -136,6 +136,13 @@ pub fn componentize(
     if !tests {
         exports.retain(|e| e.kind != ExportKind::Test);
     }
+    if let Some(e) = exports.iter().find(|e| e.attr("interface").is_some()) {
+        bail!(
+            "`{}` says `interface = \"{}\"`, which is for plugins of another host's world: add its `[world]` to plugin.toml, or remove the option",
+            e.rust_path,
+            e.attr("interface").unwrap_or_default()
+        );
+    }
     // The linker orders the entries as it likes; the component should not.
     exports.sort_by(|a, b| a.wit_name.cmp(&b.wit_name));
     if !tests && exports.iter().all(|e| e.kind == ExportKind::Test) {
@@ -208,6 +215,220 @@ pub fn componentize(
         exports,
         wit,
     })
+}
+
+/// [`componentize`] for a plugin of another host's world (`[world]` in its
+/// plugin.toml), whose WIT is in `crate_dir`: see [`crate::world`].
+pub fn componentize_world(
+    core: &[u8],
+    manifest: &Manifest,
+    crate_dir: &std::path::Path,
+    tests: bool,
+) -> Result<Component> {
+    let spec = manifest
+        .world
+        .as_ref()
+        .context("the plugin targets no `[world]`")?;
+    let (module, mut exports) = split_metadata(core)?;
+    if !tests {
+        exports.retain(|e| e.kind != ExportKind::Test);
+    }
+    exports.sort_by(|a, b| a.wit_name.cmp(&b.wit_name));
+    let mut target = crate::world::load(crate_dir, spec)?;
+    let plan = crate::world::plan(&target, &exports, &spec.name)?;
+    let module = crate::world::rename_exports(&module, &target, &exports, &plan)?;
+    let world = if tests {
+        let entries: Vec<&Export> = exports
+            .iter()
+            .filter(|e| e.kind == ExportKind::Test)
+            .collect();
+        let src = crate::world::test_world(&target, &spec.name, &entries)?;
+        let has_host = target
+            .resolve
+            .package_names
+            .keys()
+            .any(|n| n.namespace == "ferrite" && n.name == "plugin");
+        if !has_host {
+            target
+                .resolve
+                .push_str("ferrite-plugin.wit", HOST_WIT)
+                .context("the built-in `ferrite:plugin` WIT")?;
+        }
+        let pkg = target
+            .resolve
+            .push_str("tests.wit", &src)
+            .with_context(|| format!("the test world does not resolve:\n{src}"))?;
+        target.resolve.select_world(&[pkg], Some("tests"))?
+    } else {
+        let stray = crate::world::stray_imports(&module, &target)?;
+        if !stray.is_empty() {
+            let list: Vec<String> = stray
+                .iter()
+                .map(|(m, f)| format!("`{m}` (`{f}`)"))
+                .collect();
+            bail!(
+                "the plugin calls {}, which the world `{}` does not import: a plugin for another host's world may use only what that world imports (remove those calls, e.g. `log::...`, or import the interface in the world)",
+                list.join(", "),
+                spec.name
+            );
+        }
+        target.world
+    };
+    let mut module = module;
+    wit_component::embed_component_metadata(
+        &mut module,
+        &target.resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )?;
+    let mut bytes = wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&module)?
+        .encode()
+        .with_context(|| {
+            format!(
+                "the module does not match the world `{}`; are the `ferrite-plugin` crate and cargo-ferrite-plugin the same version?",
+                spec.name
+            )
+        })?;
+    let section = wasm_encoder::CustomSection {
+        name: Cow::Borrowed(MANIFEST_SECTION),
+        data: Cow::Owned(manifest.to_toml().into_bytes()),
+    };
+    bytes.push(section.id());
+    section.encode(&mut bytes);
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&bytes)
+        .context("the component does not validate")?;
+    let wit = print_world_wit(&bytes, &target, &spec.name)?;
+    Ok(Component {
+        bytes,
+        exports,
+        wit,
+    })
+}
+
+/// Prints the WIT of a built plugin of another host's world: its world,
+/// named as the target world is, in the target's package.
+pub fn print_world_wit(
+    component: &[u8],
+    target: &crate::world::Target,
+    world_name: &str,
+) -> Result<String> {
+    let decoded = wit_parser::decoding::decode(component)?;
+    let wit_parser::decoding::DecodedWasm::Component(mut resolve, world) = decoded else {
+        bail!("not a component");
+    };
+    let target_world = &target.resolve.worlds[target.world];
+    let target_pkg = target_world
+        .package
+        .map(|p| target.resolve.packages[p].name.clone())
+        .with_context(|| format!("the world `{world_name}` has no package"))?;
+    let pkg_id = resolve.worlds[world]
+        .package
+        .context("decoded world has a package")?;
+    // The decoded world's package is a stand-in; give it the target's name
+    // unless the decoded interfaces already live in a package of that name.
+    let existing = resolve
+        .packages
+        .iter()
+        .find(|(id, p)| *id != pkg_id && p.name == target_pkg)
+        .map(|(id, _)| id);
+    let pkg_id = match existing {
+        Some(existing) => {
+            let name = std::mem::take(&mut resolve.worlds[world].name);
+            resolve.packages[pkg_id].worlds.shift_remove(&name);
+            resolve.worlds[world].package = Some(existing);
+            resolve.worlds[world].name = target_world.name.clone();
+            resolve.packages[existing]
+                .worlds
+                .insert(target_world.name.clone(), world);
+            existing
+        }
+        None => {
+            resolve.packages[pkg_id].name = target_pkg;
+            let old = std::mem::replace(&mut resolve.worlds[world].name, target_world.name.clone());
+            let worlds = &mut resolve.packages[pkg_id].worlds;
+            if let Some(index) = worlds.get_index_of(&old) {
+                worlds.shift_remove(&old);
+                worlds.shift_insert(index, target_world.name.clone(), world);
+            }
+            pkg_id
+        }
+    };
+    resolve.worlds[world].docs = target_world.docs.clone();
+    attach_docs_from(&mut resolve, &target.resolve);
+    let mut printer = wit_component::WitPrinter::default();
+    // Other packages the world uses, printed after it; not the decoder's
+    // empty stand-in.
+    let nested: Vec<_> = resolve
+        .packages
+        .iter()
+        .filter(|(id, p)| *id != pkg_id && !(p.interfaces.is_empty() && p.worlds.is_empty()))
+        .map(|(id, _)| id)
+        .collect();
+    printer.print(&resolve, pkg_id, &nested)?;
+    Ok(printer.output.to_string())
+}
+
+/// Copies the docs of every interface, type and function of `src`'s
+/// packages onto `resolve`'s copies of the same packages, which a decoded
+/// component has without docs.
+fn attach_docs_from(resolve: &mut Resolve, src: &Resolve) {
+    for (src_pkg_id, src_pkg) in src.packages.iter() {
+        let Some(&pkg) = resolve.package_names.get(&src_pkg.name) else {
+            continue;
+        };
+        resolve.packages[pkg].docs = src.packages[src_pkg_id].docs.clone();
+        let ifaces: Vec<_> = resolve.packages[pkg]
+            .interfaces
+            .iter()
+            .map(|(n, id)| (n.clone(), *id))
+            .collect();
+        for (name, id) in ifaces {
+            let Some(&src_id) = src_pkg.interfaces.get(&name) else {
+                continue;
+            };
+            let s = &src.interfaces[src_id];
+            resolve.interfaces[id].docs = s.docs.clone();
+            for (fname, f) in resolve.interfaces[id].functions.iter_mut() {
+                if let Some(sf) = s.functions.get(fname) {
+                    f.docs = sf.docs.clone();
+                }
+            }
+            let types: Vec<_> = resolve.interfaces[id]
+                .types
+                .iter()
+                .map(|(n, t)| (n.clone(), *t))
+                .collect();
+            for (tname, tid) in types {
+                let Some(&sid) = s.types.get(&tname) else {
+                    continue;
+                };
+                let st = &src.types[sid];
+                let t = &mut resolve.types[tid];
+                t.docs = st.docs.clone();
+                match (&mut t.kind, &st.kind) {
+                    (wit_parser::TypeDefKind::Record(r), wit_parser::TypeDefKind::Record(sr)) => {
+                        for (f, sf) in r.fields.iter_mut().zip(&sr.fields) {
+                            f.docs = sf.docs.clone();
+                        }
+                    }
+                    (wit_parser::TypeDefKind::Variant(v), wit_parser::TypeDefKind::Variant(sv)) => {
+                        for (c, sc) in v.cases.iter_mut().zip(&sv.cases) {
+                            c.docs = sc.docs.clone();
+                        }
+                    }
+                    (wit_parser::TypeDefKind::Enum(e), wit_parser::TypeDefKind::Enum(se)) => {
+                        for (c, sc) in e.cases.iter_mut().zip(&se.cases) {
+                            c.docs = sc.docs.clone();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// The commands and hooks among `exports`, from the options the macros

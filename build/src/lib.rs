@@ -77,6 +77,7 @@ pub mod fs_util;
 pub mod meta;
 mod report;
 pub mod witgen;
+pub mod world;
 
 pub use build::{
     BuildOptions, Built, WASM_TARGET, build, check_wasm_target, find_manifest, metadata,

@@ -30,9 +30,16 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 #[test]
 fn every_template_builds_and_tests_green_as_generated() {
-    for template in ["function", "kv", "command", "hook"] {
+    for template in [
+        "function",
+        "kv",
+        "command",
+        "hook",
+        "artifact-keeper-format",
+        "forgepoint-extension",
+    ] {
         let tmp = tempfile::tempdir().unwrap();
-        let name = format!("fresh_{template}");
+        let name = format!("fresh_{}", template.replace('-', "_"));
         let out = new(tmp.path(), &[&name, "--template", template]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(

@@ -62,20 +62,22 @@ impl NewCommand {
                     }
                 };
                 let template = loop {
-                    match ask("Template: `function`, `kv`, `command` or `hook` [function]: ")?.as_str() {
+                    match ask("Template: `function`, `kv`, `command`, `hook`, `artifact-keeper-format` or `forgepoint-extension` [function]: ")?.as_str() {
                         "" | "function" => break Template::Function,
-                                                "kv" => break Template::Kv,
+                        "kv" => break Template::Kv,
                         "command" => break Template::Command,
                         "hook" => break Template::Hook,
+                        "artifact-keeper-format" => break Template::ArtifactKeeperFormat,
+                        "forgepoint-extension" => break Template::ForgepointExtension,
                         other => shell.warn(format!(
-                            "`{other}` is not a template; answer `function`, `kv`, `command` or `hook`"
+                            "`{other}` is not a template; answer `function`, `kv`, `command`, `hook`, `artifact-keeper-format` or `forgepoint-extension`"
                         )),
                     }
                 };
                 (PathBuf::from(&name), name, template)
             }
             None => bail!(
-                "`cargo ferrite-plugin new` needs a path: `cargo ferrite-plugin new <PATH> [--name NAME] [--template function|kv|command|hook]` (run it in a terminal to be asked instead)"
+                "`cargo ferrite-plugin new` needs a path: `cargo ferrite-plugin new <PATH> [--name NAME] [--template function|kv|command|hook|artifact-keeper-format|forgepoint-extension]` (run it in a terminal to be asked instead)"
             ),
         };
         let sdk = SdkSource::resolve(self.sdk_path.as_deref())?;

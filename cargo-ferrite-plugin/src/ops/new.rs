@@ -20,6 +20,10 @@ pub enum Template {
     Command,
     /// Hooks around the server's commands (`no_empty_values`, `count_writes`).
     Hook,
+    /// An Artifact Keeper format handler (its world, `artifact-keeper:format/format-plugin`).
+    ArtifactKeeperFormat,
+    /// A Forgepoint GraphQL extension (its world, `forgepoint:extension/extension-world`).
+    ForgepointExtension,
 }
 
 impl Template {
@@ -30,6 +34,8 @@ impl Template {
             Template::Kv => "kv",
             Template::Command => "command",
             Template::Hook => "hook",
+            Template::ArtifactKeeperFormat => "artifact-keeper-format",
+            Template::ForgepointExtension => "forgepoint-extension",
         }
     }
 
@@ -70,6 +76,23 @@ impl Template {
                 ".gitignore" => "gitignore",
                 "README.md" => "README.md",
             ),
+            Template::ArtifactKeeperFormat => template!("artifact-keeper-format":
+                "Cargo.toml" => "Cargo.toml",
+                "plugin.toml" => "plugin.toml",
+                "src/lib.rs" => "src/lib.rs",
+                "wit/format-plugin.wit" => "wit/format-plugin.wit",
+                "wit/deps/io/streams.wit" => "wit/deps/io/streams.wit",
+                ".gitignore" => "gitignore",
+                "README.md" => "README.md",
+            ),
+            Template::ForgepointExtension => template!("forgepoint-extension":
+                "Cargo.toml" => "Cargo.toml",
+                "plugin.toml" => "plugin.toml",
+                "src/lib.rs" => "src/lib.rs",
+                "wit/extension.wit" => "wit/extension.wit",
+                ".gitignore" => "gitignore",
+                "README.md" => "README.md",
+            ),
         }
     }
 
@@ -80,6 +103,8 @@ impl Template {
             Template::Kv => "A Ferrite plugin that counts page hits in the keyspace",
             Template::Command => "A Ferrite plugin with a custom command",
             Template::Hook => "A Ferrite plugin with hooks around the server's commands",
+            Template::ArtifactKeeperFormat => "An Artifact Keeper format handler",
+            Template::ForgepointExtension => "A Forgepoint GraphQL extension",
         }
     }
 }
