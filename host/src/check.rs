@@ -51,7 +51,7 @@ pub enum CheckError {
     /// An import of a plugin for another host's world that no plugin host
     /// here provides.
     #[error(
-        "the component imports `{0}`: the plugin host provides a world's `wasi:*` and `ferrite:plugin/*` imports, and no others"
+        "the component imports `{0}`: the plugin host provides a world's `wasi:*` imports (when built with its `wasi` feature) and `ferrite:plugin/*` imports, and no others"
     )]
     NotProvided(String),
     /// An import of a host API version this host does not serve.
@@ -196,7 +196,10 @@ impl Surface {
     pub fn check_permissions(&self, manifest: &Manifest) -> Result<(), CheckError> {
         for import in &self.imports {
             if manifest.world.is_some() && import.starts_with("wasi:") {
-                continue;
+                if cfg!(feature = "wasi") {
+                    continue;
+                }
+                return Err(CheckError::NotProvided(import.clone()));
             }
             match permission_for(import) {
                 Ok(None) => {}

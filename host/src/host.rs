@@ -108,6 +108,9 @@ impl Host {
             &crate::ApiVersion::served_by(&config.ferrite_version),
         )
         .map_err(compile_error)?;
+        // Only a plugin for another host's world may import WASI (`check`).
+        #[cfg(feature = "wasi")]
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(compile_error)?;
         let ticker = config.max_timeout.map(|_| {
             let stop = Arc::new(AtomicBool::new(false));
             let (engine, tick, flag) = (engine.clone(), config.epoch_tick, stop.clone());

@@ -282,6 +282,23 @@ pub struct CallState {
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) dropped_logs: usize,
     pub(crate) panic: Option<String>,
+    /// WASI's state, made at a plugin's first WASI call (only a plugin for
+    /// another host's world makes one): nothing granted.
+    #[cfg(feature = "wasi")]
+    pub(crate) wasi: Option<Box<(wasmtime_wasi::WasiCtx, wasmtime::component::ResourceTable)>>,
+}
+
+#[cfg(feature = "wasi")]
+impl wasmtime_wasi::WasiView for CallState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let (ctx, table) = &mut **self.wasi.get_or_insert_with(|| {
+            Box::new((
+                wasmtime_wasi::WasiCtx::builder().build(),
+                wasmtime::component::ResourceTable::new(),
+            ))
+        });
+        wasmtime_wasi::WasiCtxView { ctx, table }
+    }
 }
 
 impl CallState {
@@ -317,6 +334,8 @@ impl CallState {
             logs: Vec::new(),
             dropped_logs: 0,
             panic: None,
+            #[cfg(feature = "wasi")]
+            wasi: None,
         }
     }
 
