@@ -266,6 +266,7 @@ fn cargo_build(
     manifest: &Path,
     target_dir: Option<&Path>,
     cfgs: &[&str],
+    remaps: &[String],
     plugins: &[&Plugin<'_>],
 ) -> Result<Vec<Utf8PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -299,19 +300,19 @@ fn cargo_build(
     if let Some(dir) = target_dir {
         cmd.arg("--target-dir").arg(dir);
     }
-    if !cfgs.is_empty() {
-        let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
-            Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_string).collect(),
-            _ => std::env::var("RUSTFLAGS")
-                .map(|f| f.split_whitespace().map(str::to_string).collect())
-                .unwrap_or_default(),
-        };
-        for cfg in cfgs {
-            flags.extend(["--cfg".into(), (*cfg).to_string()]);
-        }
-        cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
-            .env_remove("RUSTFLAGS");
+    // The user's flags, then the paths remapped (`repro`), then the cfgs.
+    let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+        Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_string).collect(),
+        _ => std::env::var("RUSTFLAGS")
+            .map(|f| f.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+    };
+    flags.extend(remaps.iter().cloned());
+    for cfg in cfgs {
+        flags.extend(["--cfg".into(), (*cfg).to_string()]);
     }
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
+        .env_remove("RUSTFLAGS");
     reporter.verbose("Running", &format!("{cmd:?}"));
     cmd.stdout(Stdio::piped()).stderr(reporter.cargo_stderr());
     let mut child = cmd
@@ -388,6 +389,20 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
     };
     let test_dir = out_dir.join("test-build");
     let cache_dir = out_dir.join("cache");
+    // Reproducible: the paths the compiler writes remapped, the toolchain
+    // recorded (`repro`).
+    let ws_dir = manifest.parent().unwrap_or(Path::new("."));
+    let rustc = crate::repro::rustc_version(ws_dir)?;
+    let graph = MetadataCommand::new()
+        .manifest_path(&manifest)
+        .exec()
+        .map(|m| m.packages)
+        .unwrap_or_default();
+    let remaps = crate::repro::remap_flags(ws_dir, &metadata, &graph, &rustc)?;
+    let sdk_version = graph
+        .iter()
+        .find(|p| p.name.as_str() == "ferrite-plugin")
+        .map(|p| p.version.to_string());
     let cores = if opts.tests {
         // Test builds keep their own target directory, so that alternating
         // `build` and `test` never rebuilds the dependencies. The SDK keeps
@@ -399,6 +414,7 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
             &manifest,
             Some(&test_dir),
             &["ferrite_plugin_test"],
+            &remaps,
             &all,
         )?
     } else {
@@ -408,7 +424,7 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
             plugins.iter().partition(|p| p.manifest.world.is_some());
         let mut by_id = std::collections::HashMap::new();
         if !plain.is_empty() {
-            let cores = cargo_build(reporter, opts, &manifest, None, &[], &plain)?;
+            let cores = cargo_build(reporter, opts, &manifest, None, &[], &remaps, &plain)?;
             by_id.extend(plain.iter().map(|p| &p.package.id).zip(cores));
         }
         if !world.is_empty() {
@@ -419,6 +435,7 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
                 &manifest,
                 Some(&dir),
                 &["ferrite_plugin_world"],
+                &remaps,
                 &world,
             )?;
             by_id.extend(world.iter().map(|p| &p.package.id).zip(cores));
@@ -458,6 +475,35 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
             }
         }
         .with_context(|| format!("failed to componentize `{name}`"))?;
+        let mut component = component;
+        let toolchain = crate::repro::Toolchain(
+            [
+                ("rustc", rustc.get("version").cloned()),
+                ("rustc-commit", rustc.get("commit-hash").cloned()),
+                ("target", Some(WASM_TARGET.to_string())),
+                ("sdk", sdk_version.clone()),
+                (
+                    "ferrite-plugin-build",
+                    Some(env!("CARGO_PKG_VERSION").to_string()),
+                ),
+                (
+                    "profile",
+                    Some(if opts.release { "release" } else { "dev" }.to_string()),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v?)))
+            .collect(),
+        );
+        {
+            use wasm_encoder::{Encode as _, Section as _};
+            let section = wasm_encoder::CustomSection {
+                name: std::borrow::Cow::Borrowed(crate::repro::TOOLCHAIN_SECTION),
+                data: std::borrow::Cow::Owned(toolchain.to_text().into_bytes()),
+            };
+            component.bytes.push(section.id());
+            section.encode(&mut component.bytes);
+        }
         let surface = Surface::of(&component.bytes)
             .and_then(|s| s.check(&plugin.manifest).map(|()| s))
             .with_context(|| {

@@ -76,6 +76,7 @@ pub mod componentize;
 pub mod fs_util;
 pub mod meta;
 mod report;
+pub mod repro;
 pub mod witgen;
 pub mod world;
 
