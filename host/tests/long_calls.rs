@@ -12,8 +12,14 @@ use ferrite_plugin_host::{CallError, CallOptions, Host, HostConfig, LoadOptions}
 /// The testbed on a host without fuel: a call runs until its deadline (2 s)
 /// or until it is killed.
 fn host() -> Host {
+    host_ticking(common::config().epoch_tick)
+}
+
+/// The testbed on a host without fuel whose epoch ticks every `tick`.
+fn host_ticking(tick: Duration) -> Host {
     let host = Host::new(HostConfig {
         max_fuel: None,
+        epoch_tick: tick,
         ..common::config()
     })
     .unwrap();
@@ -36,7 +42,9 @@ fn kill_when_listed(host: &Host, function: &'static str) -> std::thread::JoinHan
 
 #[test]
 fn a_function_whose_last_call_went_long_starts_its_next_call_as_long() {
-    let host = host();
+    // Slices of 100 ms: a short call must stay short even on a loaded
+    // machine that preempts the test's thread for a few milliseconds.
+    let host = host_ticking(Duration::from_millis(50));
     // Each time `on_long_call` runs: whether the call was listed as running
     // by then. A call found long at a slice's end is listed first; one that
     // starts long runs the hook before it has run at all.
