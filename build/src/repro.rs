@@ -68,6 +68,42 @@ impl Toolchain {
     }
 }
 
+/// Where two components first differ, in words: the byte, and the
+/// innermost section holding it in `rebuilt`.
+pub fn first_difference(published: &[u8], rebuilt: &[u8]) -> String {
+    let at = published
+        .iter()
+        .zip(rebuilt)
+        .position(|(a, b)| a != b)
+        .unwrap_or(published.len().min(rebuilt.len()));
+    let mut section = "the header".to_string();
+    for payload in wasmparser::Parser::new(0).parse_all(rebuilt) {
+        let Ok(payload) = payload else { break };
+        let Some((id, range)) = payload.as_section() else {
+            continue;
+        };
+        if !range.contains(&at) {
+            continue;
+        }
+        section = match &payload {
+            wasmparser::Payload::CustomSection(c) => format!("the custom section `{}`", c.name()),
+            wasmparser::Payload::CodeSectionStart { .. } => {
+                "a core module's code (the plugin's compiled functions)".into()
+            }
+            wasmparser::Payload::DataSection(_) => {
+                "a core module's data (its strings and constants)".into()
+            }
+            wasmparser::Payload::ModuleSection { .. } => "a core module".into(),
+            _ => format!("section {id}"),
+        };
+    }
+    format!(
+        "they first differ at byte {at}, in {section} (published {} bytes, rebuilt {} bytes)",
+        published.len(),
+        rebuilt.len()
+    )
+}
+
 /// `rustc -vV` of the compiler cargo will use.
 pub fn rustc_version(dir: &Path) -> Result<BTreeMap<String, String>> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());

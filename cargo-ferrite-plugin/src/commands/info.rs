@@ -7,6 +7,7 @@ use ferrite_plugin_registry::install::Installer;
 use ferrite_plugin_registry::metadata::Seen;
 use ferrite_plugin_registry::resolve::{Req, Request};
 use ferrite_plugin_registry::sign::PublicKey;
+use ferrite_plugin_registry::verification;
 
 use crate::ops::registry::{parse_trust, read_trusted_keys, seen_file};
 use crate::shell::{Shell, human_size};
@@ -40,8 +41,8 @@ impl InfoCommand {
         let request = Request::parse(&self.plugin)?;
         let source = Source::parse(&self.registry);
         let mut reader = Installer::new(&source);
-        for key in self.trust {
-            reader = reader.trust(key);
+        for key in &self.trust {
+            reader = reader.trust(key.clone());
         }
         if let Some(file) = &self.trusted_keys {
             reader = reader.trusted_keys(read_trusted_keys(file)?);
@@ -53,6 +54,29 @@ impl InfoCommand {
             Err(_) => Seen::default(),
         };
         let signed = reader.metadata(&request.name, None, &seen)?;
+        // The keys a verification's signer may be trusted by.
+        let trusted: Vec<PublicKey> = match &self.trusted_keys {
+            Some(file) => read_trusted_keys(file)?
+                .keys
+                .into_iter()
+                .filter(|k| k.revoked_at.is_none())
+                .map(|k| PublicKey {
+                    id: k.id,
+                    public_key: k.public_key,
+                })
+                .collect(),
+            None => source
+                .keys()?
+                .keys
+                .into_iter()
+                .filter(|k| k.revoked_at.is_none())
+                .map(|k| PublicKey {
+                    id: k.id,
+                    public_key: k.public_key,
+                })
+                .chain(self.trust.iter().cloned())
+                .collect(),
+        };
         seen.record(&source.to_string(), &signed);
         if let Some(dir) = seen_path.parent() {
             // Remembering is best effort: info works read-only too.
@@ -118,6 +142,49 @@ impl InfoCommand {
             println!("    exports:   {}", e.exports.join(", "));
             println!("    sha256:    {}", e.sha256);
             println!("    signed by: {}, published {}", e.key_id, e.published_at);
+            if let Some(p) = &e.provenance {
+                let short = |s: &str| s.chars().take(12).collect::<String>();
+                let git = match (&p.git_commit, &p.path) {
+                    (Some(c), Some(path)) if !path.is_empty() => {
+                        format!("git commit {} (`{path}`)", short(c))
+                    }
+                    (Some(c), _) => format!("git commit {}", short(c)),
+                    _ => "not a clean git checkout".into(),
+                };
+                let lock = p
+                    .cargo_lock_sha256
+                    .as_deref()
+                    .map_or(String::new(), |l| format!(", Cargo.lock {}", short(l)));
+                println!("    source:    package `{}`, {git}{lock}", p.package);
+                if let Some(rustc) = p.toolchain.get("rustc") {
+                    println!("    toolchain: {rustc}");
+                }
+            }
+            let verifications = verification::read(&source, &request.name, version, &e.sha256)?;
+            if verifications.is_empty() {
+                println!(
+                    "    verified:  not yet (`cargo ferrite-plugin verify {}@{version} --source DIR`)",
+                    request.name
+                );
+            }
+            for (v, ok) in verifications {
+                if !ok {
+                    println!(
+                        "    verified:  a verification by key `{}` does not verify (ignored)",
+                        v.key_id
+                    );
+                    continue;
+                }
+                let trust = if trusted.iter().any(|k| k.id == v.key_id && k.public_key == v.public_key) {
+                    "a trusted key"
+                } else {
+                    "a key not trusted here"
+                };
+                println!(
+                    "    verified:  by key `{}` ({trust}) on {}, rebuilt with {}",
+                    v.key_id, v.verified_at, v.rustc
+                );
+            }
         }
         Ok(())
     }

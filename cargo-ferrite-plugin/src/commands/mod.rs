@@ -16,4 +16,5 @@ pub mod remove;
 pub mod run;
 pub mod search;
 pub mod test;
+pub mod verify;
 pub mod yank;

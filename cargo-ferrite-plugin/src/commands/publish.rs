@@ -63,6 +63,7 @@ impl PublishCommand {
         let dir = source.dir()?.to_path_buf();
         let (key, key_dir) = load_key(self.key)?;
         let rotations = read_rotations(&key_dir)?;
+        let mut provenance = None;
         let artifact = match &self.wasm {
             Some(file) => {
                 let bytes = std::fs::read(file)
@@ -93,6 +94,11 @@ impl PublishCommand {
                 if !self.allow_dirty {
                     check_clean(&b.dir)?;
                 }
+                provenance = Some(crate::ops::registry::provenance(
+                    &b.dir,
+                    &b.package,
+                    &b.component.bytes,
+                ));
                 Artifact::new(b.component.bytes, b.component.wit)?
             }
         };
@@ -112,7 +118,7 @@ impl PublishCommand {
             rotations: &rotations,
             valid_for: valid_for(self.expires_in),
             allow_wider_permissions: self.allow_wider_permissions,
-            provenance: None,
+            provenance,
         };
         let p = publish(&dir, &artifact, &key, &opts)?;
         if let Some(prev) = &p.compared_with {

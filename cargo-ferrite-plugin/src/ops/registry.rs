@@ -152,3 +152,62 @@ pub fn valid_for(days: u64) -> std::time::Duration {
 pub fn seen_file() -> Result<PathBuf> {
     Ok(default_key_dir()?.join("seen.json"))
 }
+
+/// Runs `git <args>` in `dir`: its trimmed output, or `None` if git fails
+/// (not a checkout, no git).
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The source of the crate in `dir` in git's terms: the commit, the tree of
+/// the crate's directory at that commit, and the directory's path in the
+/// repository — when `dir` is in a checkout with no uncommitted changes
+/// under it.
+pub fn git_source(dir: &Path) -> Option<(String, String, String)> {
+    let commit = git(dir, &["rev-parse", "HEAD"])?;
+    let prefix = git(dir, &["rev-parse", "--show-prefix"])?;
+    let prefix = prefix.trim_end_matches('/').to_string();
+    let tree = git(dir, &["rev-parse", &format!("HEAD:{prefix}")])?;
+    let dirty = git(
+        dir,
+        &["status", "--porcelain", "--untracked-files=normal", "--", "."],
+    )?;
+    dirty.is_empty().then_some((commit, tree, prefix))
+}
+
+/// The `Cargo.lock` a build of the crate in `dir` uses: the nearest one at
+/// or above it.
+pub fn cargo_lock(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())
+}
+
+/// What a version built from the crate in `dir` as `package` records about
+/// its source and toolchain (`publish`), for `verify`.
+pub fn provenance(
+    dir: &Path,
+    package: &str,
+    component: &[u8],
+) -> ferrite_plugin_registry::format::Provenance {
+    let git = git_source(dir);
+    ferrite_plugin_registry::format::Provenance {
+        package: package.to_string(),
+        git_commit: git.as_ref().map(|g| g.0.clone()),
+        git_tree: git.as_ref().map(|g| g.1.clone()),
+        path: git.map(|g| g.2),
+        cargo_lock_sha256: cargo_lock(dir)
+            .and_then(|p| std::fs::read(p).ok())
+            .map(|b| ferrite_plugin_build::sha256_hex(&b)),
+        toolchain: ferrite_plugin_build::repro::Toolchain::of(component)
+            .map(|t| t.0)
+            .unwrap_or_default(),
+    }
+}
