@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod call;
+pub mod fuzz;
 pub mod new;
 pub mod registry;
 pub mod run;
