@@ -28,6 +28,23 @@ impl std::fmt::Display for TestsFailed {
 
 impl std::error::Error for TestsFailed {}
 
+/// Some exports failed `test --fuzz`; the output said which and with what.
+#[derive(Debug)]
+pub struct FuzzFailed(pub usize);
+
+impl std::fmt::Display for FuzzFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} export{} failed fuzzing",
+            self.0,
+            if self.0 == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for FuzzFailed {}
+
 /// Build, test and ship Ferrite plugins
 #[derive(Parser, Debug)]
 #[command(
@@ -121,7 +138,7 @@ impl Cli {
             Ok(()) => 0,
             // cargo printed the compiler's errors.
             Err(e) if e.is::<CompileFailed>() => 101,
-            Err(e) if e.is::<TestsFailed>() => {
+            Err(e) if e.is::<TestsFailed>() || e.is::<FuzzFailed>() => {
                 shell.error(&e);
                 101
             }

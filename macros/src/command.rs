@@ -72,6 +72,7 @@ pub fn expand_command(args: TokenStream, input: TokenStream) -> TokenStream {
         Err(e) => return e,
     };
     let mut errors = Errors::default();
+    let (item, fuzz) = crate::fuzz::take(item, &mut errors);
     let mut name: Option<LitStr> = None;
     let mut arity: Option<LitInt> = None;
     let parser = syn::meta::parser(|meta| {
@@ -162,17 +163,18 @@ pub fn expand_command(args: TokenStream, input: TokenStream) -> TokenStream {
             #call
         }
     };
-    let glue = function::export_as(
-        &wrapper_fn,
-        export,
-        name.span(),
-        "Command",
-        vec![
-            ("command".into(), command),
-            ("arity".into(), arity_value.to_string()),
-            ("function".into(), ident.to_string()),
-        ],
-    );
+    let mut attrs = vec![
+        ("command".into(), command),
+        ("arity".into(), arity_value.to_string()),
+        ("function".into(), ident.to_string()),
+    ];
+    let mut fuzz_errors = Errors::default();
+    attrs.extend(fuzz.into_attrs(None, &mut fuzz_errors));
+    if let Err(e) = fuzz_errors.finish() {
+        let e = e.into_compile_error();
+        return quote!(#item #e);
+    }
+    let glue = function::export_as(&wrapper_fn, export, name.span(), "Command", attrs);
     quote! {
         #item
         #[allow(non_snake_case, dead_code)]
@@ -187,6 +189,7 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
         Err(e) => return e,
     };
     let mut errors = Errors::default();
+    let (item, fuzz) = crate::fuzz::take(item, &mut errors);
     let mut event: Option<syn::Ident> = None;
     let mut commands: Vec<LitStr> = Vec::new();
     let mut on_event: Option<LitStr> = None;
@@ -292,17 +295,18 @@ pub fn expand_hook(args: TokenStream, input: TokenStream) -> TokenStream {
             #call
         }
     };
-    let glue = function::export_as(
-        &wrapper_fn,
-        export,
-        ident.span(),
-        "Hook",
-        vec![
-            ("event".into(), event.to_string()),
-            ("function".into(), ident.to_string()),
-            ("commands".into(), filter.join(",")),
-        ],
-    );
+    let mut attrs = vec![
+        ("event".into(), event.to_string()),
+        ("function".into(), ident.to_string()),
+        ("commands".into(), filter.join(",")),
+    ];
+    let mut fuzz_errors = Errors::default();
+    attrs.extend(fuzz.into_attrs(None, &mut fuzz_errors));
+    if let Err(e) = fuzz_errors.finish() {
+        let e = e.into_compile_error();
+        return quote!(#item #e);
+    }
+    let glue = function::export_as(&wrapper_fn, export, ident.span(), "Hook", attrs);
     quote! {
         #item
         #[allow(non_snake_case, dead_code)]

@@ -168,6 +168,7 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
         })
         .collect();
     let n = fields.len();
+    let native = record_native(wit_name, fields);
     quote! {
         #[automatically_derived]
         impl #ident {
@@ -213,6 +214,8 @@ fn expand_record(input: &DeriveInput, wit_name: &str, fields: &[Field]) -> Token
                 // SAFETY: guaranteed by the caller.
                 unsafe { #ident { #(#idents: #loads),* } }
             }
+
+            #native
         }
     }
 }
@@ -403,6 +406,7 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
         "an `enum`"
     };
     let invalid = format!("{what} discriminant out of range for `{ident}`");
+    let native = enum_native(wit_name, cases, is_variant);
 
     quote! {
         #[automatically_derived]
@@ -458,6 +462,112 @@ fn expand_enum(input: &DeriveInput, wit_name: &str, cases: &[Case]) -> TokenStre
                     }
                 }
             }
+
+            #native
+        }
+    }
+}
+
+// Native conversions to and from `ferrite_plugin::dynamic::Value`, for
+// `cargo ferrite-plugin test --fuzz`: compiled outside wasm32 only.
+
+fn record_native(wit_name: &str, fields: &[Field]) -> TokenStream {
+    let fp = fp();
+    let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let to: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            let (id, ty, name) = (&f.ident, &f.ty, &f.name);
+            quote_spanned!(ty.span()=> (::std::string::String::from(#name), <#ty as #fp::WitType>::to_value(#id)))
+        })
+        .collect();
+    let from: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            let (id, ty, name) = (&f.ident, &f.ty, &f.name);
+            let what = format!("field `{name}`");
+            quote_spanned!(ty.span()=> #id: <#ty as #fp::WitType>::from_value(#fp::dynamic::next(&mut __fields, #what)?)?)
+        })
+        .collect();
+    quote! {
+        #[cfg(not(target_arch = "wasm32"))]
+        fn to_value(self) -> #fp::dynamic::Value {
+            let Self { #(#idents),* } = self;
+            #fp::dynamic::Value::Record(::std::vec![#(#to),*])
+        }
+
+        #[cfg(not(target_arch = "wasm32"))]
+        fn from_value(
+            value: #fp::dynamic::Value,
+        ) -> ::core::result::Result<Self, #fp::dynamic::Error> {
+            let mut __fields = #fp::dynamic::record_fields(value, #wit_name, &[#(#names),*])?;
+            ::core::result::Result::Ok(Self { #(#from),* })
+        }
+    }
+}
+
+fn enum_native(wit_name: &str, cases: &[Case], is_variant: bool) -> TokenStream {
+    let fp = fp();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    let to_arms: Vec<_> = cases
+        .iter()
+        .map(|c| {
+            let (id, name) = (&c.ident, &c.name);
+            match (&c.payload, is_variant) {
+                (Some(ty), _) => quote_spanned!(ty.span()=> Self::#id(v) => #fp::dynamic::Value::Variant(
+                    ::std::string::String::from(#name),
+                    ::core::option::Option::Some(::std::boxed::Box::new(<#ty as #fp::WitType>::to_value(v))),
+                ),),
+                (None, true) => quote!(Self::#id => #fp::dynamic::Value::Variant(
+                    ::std::string::String::from(#name),
+                    ::core::option::Option::None,
+                ),),
+                (None, false) => {
+                    quote!(Self::#id => #fp::dynamic::Value::Enum(::std::string::String::from(#name)),)
+                }
+            }
+        })
+        .collect();
+    let from_arms: Vec<_> = cases
+        .iter()
+        .zip(&names)
+        .map(|(c, name)| {
+            let id = &c.ident;
+            match &c.payload {
+                Some(ty) => {
+                    quote_spanned!(ty.span()=> #name => Self::#id(<#ty as #fp::WitType>::from_value(
+                    #fp::dynamic::payload(__payload, #name)?,
+                )?),)
+                }
+                None if is_variant => quote!(#name => {
+                    #fp::dynamic::no_payload(__payload, #name)?;
+                    Self::#id
+                }),
+                None => quote!(#name => Self::#id,),
+            }
+        })
+        .collect();
+    let case = if is_variant {
+        quote!(let (__case, __payload) = #fp::dynamic::variant_case(value, #wit_name)?;)
+    } else {
+        quote!(let __case = #fp::dynamic::enum_case(value, #wit_name)?;)
+    };
+    quote! {
+        #[cfg(not(target_arch = "wasm32"))]
+        fn to_value(self) -> #fp::dynamic::Value {
+            match self { #(#to_arms)* }
+        }
+
+        #[cfg(not(target_arch = "wasm32"))]
+        fn from_value(
+            value: #fp::dynamic::Value,
+        ) -> ::core::result::Result<Self, #fp::dynamic::Error> {
+            #case
+            ::core::result::Result::Ok(match __case.as_str() {
+                #(#from_arms)*
+                _ => return ::core::result::Result::Err(#fp::dynamic::unknown_case(&__case, #wit_name)),
+            })
         }
     }
 }

@@ -48,10 +48,17 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let (name, interface) = parse_args(args, &mut errors);
+    // `#[ferrite_plugin::fuzz(...)]` options (see `fuzz.rs`): off the item,
+    // into the export's attributes.
+    let (item, fuzz) = crate::fuzz::take(item, &mut errors);
     let mut export = model(&item, name, &mut errors);
     if let Some(interface) = interface {
         export.attrs.push(("interface".into(), interface.value()));
     }
+    let params = rust_param_names(&item);
+    export
+        .attrs
+        .extend(fuzz.into_attrs(Some(&params), &mut errors));
     finish(&item, export, errors)
 }
 
@@ -373,6 +380,7 @@ fn glue(e: &Export<'_>) -> TokenStream {
     let kind = format_ident!("{}", e.kind);
     let attr_keys: Vec<&str> = e.attrs.iter().map(|(k, _)| k.as_str()).collect();
     let attr_values: Vec<&str> = e.attrs.iter().map(|(_, v)| v.as_str()).collect();
+    let native = native_entry(e);
 
     // A hook's result (an abort message at most) is freed when the hook is
     // next called rather than by a post-return call: one call into the
@@ -464,6 +472,81 @@ fn glue(e: &Export<'_>) -> TokenStream {
             #[unsafe(link_section = "ferrite-plugin")]
             #[used]
             static __META: [u8; #fp::encoded_len(&__EXPORT)] = #fp::encode(&__EXPORT);
+
+            #native
         };
     }
+}
+
+// The native entry point of a function, for `cargo ferrite-plugin test
+// --fuzz`, which calls each function natively too and compares the results
+// with the host's. Separate from the wasm glue above: it exists only outside
+// wasm32, so components never carry it.
+
+/// The Rust names of a function's parameters (for `#[ferrite_plugin::fuzz(range(...))]`).
+fn rust_param_names(item: &ItemFn) -> Vec<String> {
+    item.sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(p) => Some(p.ident.to_string()),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// `extern "Rust" fn(&[u8]) -> Vec<u8>` named `__ferrite_native__<rust path>`
+/// (`ferrite_plugin::dynamic` describes the encoding): the arguments as
+/// `Value`s in, converted by each parameter's `WitType::from_value`, the
+/// function called (borrowed parameters borrowed), its result out. Commands
+/// and hooks are fuzzed in the host only and have none.
+fn native_entry(e: &Export<'_>) -> Option<TokenStream> {
+    if e.kind != "Function" {
+        return None;
+    }
+    let fp = quote!(::ferrite_plugin::__private);
+    let fn_ident = &e.item.sig.ident;
+    let rust_path = format!("::{fn_ident}");
+    let ret = &e.ret;
+    let vars: Vec<_> = (0..e.params.len())
+        .map(|i| format_ident!("__n{i}"))
+        .collect();
+    let takes: Vec<_> = e
+        .params
+        .iter()
+        .zip(&vars)
+        .map(|(p, v)| {
+            // The conversion named as the wasm glue names the type's traits, so
+            // that a type without a mapping is one error, not two.
+            let (ty, name) = (&p.owned, &p.wit_name);
+            let convert = quote_spanned!(p.span=> <#ty as #fp::WitType>::from_value);
+            quote!(let #v = __args.convert(#name, #convert)?;)
+        })
+        .collect();
+    let args: Vec<_> = e
+        .params
+        .iter()
+        .zip(&vars)
+        .map(|(p, v)| if p.borrowed { quote!(&#v) } else { quote!(#v) })
+        .collect();
+    let ret_span = match &e.item.sig.output {
+        ReturnType::Default => e.item.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let to_payload = quote_spanned!(ret_span=> <#ret as #fp::WitPayload>::to_payload);
+    Some(quote! {
+        #[cfg(not(target_arch = "wasm32"))]
+        #[doc(hidden)]
+        #[unsafe(export_name = ::core::concat!("__ferrite_native__", ::core::module_path!(), #rust_path))]
+        pub extern "Rust" fn __native(__input: &[u8]) -> ::std::vec::Vec<u8> {
+            #fp::dynamic::native_call(__input, |__args| {
+                #(#takes)*
+                let __ret: #ret = #fn_ident(#(#args),*);
+                ::core::result::Result::Ok(#to_payload(__ret))
+            })
+        }
+    })
 }

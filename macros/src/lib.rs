@@ -13,6 +13,7 @@ mod command;
 mod derive;
 mod errors;
 mod function;
+mod fuzz;
 mod names;
 mod test;
 mod types;
@@ -35,6 +36,13 @@ pub fn command(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hook(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("hook", command::expand_hook(args.into(), item.into())).into()
+}
+
+/// Narrows the inputs `cargo ferrite-plugin test --fuzz` generates for an
+/// export. See `ferrite_plugin::fuzz`.
+#[proc_macro_attribute]
+pub fn fuzz(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("fuzz", fuzz::expand(args.into(), item.into())).into()
 }
 
 /// Declares a test run inside the plugin host. See `ferrite_plugin::test`.

@@ -53,6 +53,28 @@ pub mod log {
             // SAFETY: the caller gives one readable byte.
             Self::from_discriminant(unsafe { ptr.read() } as u32)
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        fn to_value(self) -> crate::dynamic::Value {
+            crate::dynamic::Value::Enum(match self {
+                Level::Trace => "trace",
+                Level::Debug => "debug",
+                Level::Info => "info",
+                Level::Warn => "warn",
+                Level::Error => "error",
+            }.into())
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        fn from_value(value: crate::dynamic::Value) -> Result<Self, crate::dynamic::Error> {
+            let case = crate::dynamic::enum_case(value, "level")?;
+            match case.as_str() {
+                "trace" => Ok(Level::Trace),
+                "debug" => Ok(Level::Debug),
+                "info" => Ok(Level::Info),
+                "warn" => Ok(Level::Warn),
+                "error" => Ok(Level::Error),
+                _ => Err(crate::dynamic::unknown_case(&case, "level")),
+            }
+        }
     }
 
     impl Level {

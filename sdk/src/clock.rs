@@ -8,7 +8,10 @@ pub fn now_ms() -> u64 {
     #[cfg(target_arch = "wasm32")]
     return crate::bindings::clock::now_ms();
     #[cfg(not(target_arch = "wasm32"))]
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    {
+        crate::dynamic::reached_host_api("clock");
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
 }

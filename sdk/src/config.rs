@@ -16,6 +16,7 @@ pub fn get(key: &str) -> Option<String> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = key;
+        crate::dynamic::reached_host_api("config");
         None
     }
 }

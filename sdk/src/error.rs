@@ -97,7 +97,32 @@ unsafe impl WitType for PluginError {
             )
         }
     }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> crate::dynamic::Value {
+        let (d, s) = self.into_parts();
+        crate::dynamic::Value::Variant(
+            NAMES[d as usize].into(),
+            Some(Box::new(crate::dynamic::Value::String(s))),
+        )
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: crate::dynamic::Value) -> Result<Self, crate::dynamic::Error> {
+        use crate::dynamic;
+        let (case, payload) = dynamic::variant_case(value, "error")?;
+        let d = NAMES
+            .iter()
+            .position(|n| *n == case)
+            .ok_or_else(|| dynamic::unknown_case(&case, "error"))?;
+        let message = <String as WitType>::from_value(dynamic::payload(payload, &case)?)?;
+        Ok(Self::from_parts(d as u32, message))
+    }
 }
+
+/// The WIT names of the cases, by discriminant.
+#[cfg(not(target_arch = "wasm32"))]
+const NAMES: [&str; 4] = ["permission-denied", "not-found", "invalid-argument", "host"];
 
 impl PluginError {
     fn into_parts(self) -> (u32, String) {

@@ -36,6 +36,7 @@ pub fn emit(name: &str, payload: impl AsRef<[u8]>) -> Result<u32, PluginError> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = (name, payload);
+        crate::dynamic::reached_host_api("events");
         Err(PluginError::Host(
             "events are only delivered inside a plugin host; run `cargo ferrite-plugin test`"
                 .into(),

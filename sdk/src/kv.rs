@@ -40,6 +40,7 @@ use crate::PluginError;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn outside_host<T>() -> Result<T, PluginError> {
+    crate::dynamic::reached_host_api("kv");
     Err(PluginError::Host(
         "the keyspace is only available inside a plugin host; run `cargo ferrite-plugin test`"
             .into(),

@@ -85,6 +85,9 @@ mod bindings;
 pub mod clock;
 pub mod command;
 pub mod config;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod dynamic;
 mod error;
 pub mod events;
 pub mod hook;
@@ -118,6 +121,35 @@ pub use types::{WitPayload, WitType};
 /// assert_eq!(plus(2, 3), 5);
 /// ```
 pub use ferrite_plugin_macros::function;
+
+/// Narrows the inputs `cargo ferrite-plugin test --fuzz` generates for an
+/// export, above or below its `#[ferrite_plugin::function]` (or `command`,
+/// `hook`):
+///
+/// * `skip`, or `skip = "why"`: do not fuzz it (it has effects, or is slow).
+/// * `max_len = N`: lists and strings of at most `N` items (a command's or
+///   hook's words: at most `N` words of at most `N` bytes) instead of
+///   `--max-len`.
+/// * `range(param = LO..=HI, ...)`: every number in `param` (the parameter
+///   itself, or the numbers in its list, record, ...) in the range: integer
+///   or float ends, either one open (`..=10`, `1..`), `..` excluding the end.
+/// * `wasm_only`: compare nothing with the native build (for a function
+///   that differs natively on purpose). A function that reaches the host API
+///   natively (`kv`, `config`, `clock`, `random`, `server`, `events`) is not
+///   compared anyway, as the host API only degrades outside a host.
+///
+/// The attribute changes nothing in the built component.
+///
+/// ```
+/// /// The mean of at most 64 readings between -100 and 100.
+/// #[ferrite_plugin::fuzz(max_len = 64, range(readings = -100..=100))]
+/// #[ferrite_plugin::function]
+/// fn mean(readings: Vec<i32>) -> Option<i32> {
+///     let n = readings.len() as i32;
+///     (n > 0).then(|| readings.iter().sum::<i32>() / n)
+/// }
+/// ```
+pub use ferrite_plugin_macros::fuzz;
 
 /// Exports a custom command the server dispatches by name, such as
 /// `GK.SUM`. See [`command`](mod@command) for the context and reply types.
@@ -227,6 +259,8 @@ extern crate self as ferrite_plugin;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use crate::dynamic;
     pub use crate::meta::*;
     pub use crate::rt::*;
     pub use crate::types::{WitPayload, WitType};

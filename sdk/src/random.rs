@@ -25,6 +25,7 @@ pub fn next_u64() -> u64 {
     #[cfg(not(target_arch = "wasm32"))]
     {
         use std::hash::{BuildHasher, Hasher};
+        crate::dynamic::reached_host_api("random");
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(
             std::time::SystemTime::now()

@@ -59,10 +59,13 @@ pub fn pcall<A: AsRef<[u8]>>(args: &[A]) -> Result<Reply, PluginError> {
         Reply::from_frames(frames)
     }
     #[cfg(not(target_arch = "wasm32"))]
-    Err(PluginError::Host(
-        "server commands are only available inside a plugin host; run `cargo ferrite-plugin test`"
-            .into(),
-    ))
+    {
+        crate::dynamic::reached_host_api("server");
+        Err(PluginError::Host(
+            "server commands are only available inside a plugin host; run `cargo ferrite-plugin test`"
+                .into(),
+        ))
+    }
 }
 
 impl Reply {

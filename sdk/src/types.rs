@@ -12,6 +12,9 @@ use crate::abi::{
 };
 use crate::meta::Ty;
 
+#[cfg(not(target_arch = "wasm32"))]
+use crate::dynamic::{Error as ValueError, Value};
+
 /// A Rust type that maps to a WIT type, so a plugin function can take or return it.
 ///
 /// Implemented for `bool`, every fixed-width integer, `f32`, `f64`, `char`,
@@ -68,6 +71,15 @@ pub unsafe trait WitType: Sized {
     /// `ptr` must hold a value of this type in its memory layout whose pointers
     /// are owned allocations of the global allocator.
     unsafe fn load(ptr: *const u8) -> Self;
+
+    /// The value as data, for native calls (`cargo ferrite-plugin test
+    /// --fuzz`). Native builds only: components never carry it.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value;
+    /// The value `value` describes, or why it does not fit this type.
+    /// Native builds only.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError>;
 }
 
 /// A WIT type or nothing: what a function returns, or either side of a `Result`.
@@ -113,6 +125,12 @@ pub unsafe trait WitPayload: Sized {
     ///
     /// As for [`WitType::load`].
     unsafe fn load(ptr: *const u8) -> Self;
+    /// As [`WitType::to_value`]; `None` for `()`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_payload(self) -> Option<Value>;
+    /// As [`WitType::from_value`]; `None` for `()`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_payload(value: Option<Value>) -> Result<Self, ValueError>;
 }
 
 // SAFETY: `()` has no flat values and no bytes.
@@ -129,6 +147,17 @@ unsafe impl WitPayload for () {
     unsafe fn store(self, _: *mut u8) {}
     #[inline(always)]
     unsafe fn load(_: *const u8) -> Self {}
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_payload(self) -> Option<Value> {
+        None
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_payload(value: Option<Value>) -> Result<Self, ValueError> {
+        match value {
+            None => Ok(()),
+            Some(v) => Err(ValueError::expected("no value", &v)),
+        }
+    }
 }
 
 // SAFETY: forwards to the `WitType` impl.
@@ -155,6 +184,20 @@ unsafe impl<T: WitType> WitPayload for T {
     unsafe fn load(ptr: *const u8) -> Self {
         // SAFETY: guaranteed by the caller.
         unsafe { <T as WitType>::load(ptr) }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_payload(self) -> Option<Value> {
+        Some(<T as WitType>::to_value(self))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_payload(value: Option<Value>) -> Result<Self, ValueError> {
+        match value {
+            Some(v) => <T as WitType>::from_value(v),
+            None => Err(ValueError::new(format!(
+                "expected {}, found no value",
+                crate::dynamic::ty_name(<T as WitType>::TY)
+            ))),
+        }
     }
 }
 
@@ -186,6 +229,17 @@ macro_rules! primitive {
             unsafe fn load(ptr: *const u8) -> Self {
                 // SAFETY: as for `store`; every bit pattern is a valid `$t`.
                 unsafe { ptr.cast::<$t>().read() }
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            fn to_value(self) -> Value {
+                Value::$ty(self)
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            fn from_value(value: Value) -> Result<Self, ValueError> {
+                match value {
+                    Value::$ty(v) => Ok(v),
+                    other => Err(ValueError::expected(&crate::dynamic::ty_name(&Ty::$ty), &other)),
+                }
             }
         }
     )*};
@@ -228,6 +282,17 @@ unsafe impl WitType for bool {
         // SAFETY: as for `store`. Any non-zero byte is `true`, as the canonical ABI says.
         unsafe { ptr.read() != 0 }
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::Bool(self)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Bool(v) => Ok(v),
+            other => Err(ValueError::expected("bool", &other)),
+        }
+    }
 }
 
 // SAFETY: `char` is one `i32` flat, a 4-byte scalar value in memory.
@@ -253,6 +318,17 @@ unsafe impl WitType for char {
     unsafe fn load(ptr: *const u8) -> Self {
         // SAFETY: as for `store`.
         abi::to_char(unsafe { ptr.cast::<u32>().read() })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::Char(self)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Char(v) => Ok(v),
+            other => Err(ValueError::expected("char", &other)),
+        }
     }
 }
 
@@ -289,6 +365,17 @@ unsafe impl<T: WitType> WitType for Vec<T> {
         // SAFETY: guaranteed by the caller of `load`.
         unsafe { list_from_raw(read_u32(ptr, 0), read_u32(ptr, 4)) }
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::List(self.into_iter().map(<T as WitType>::to_value).collect())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::List(items) => items.into_iter().map(<T as WitType>::from_value).collect(),
+            other => Err(ValueError::expected("list", &other)),
+        }
+    }
 }
 
 // SAFETY: a string is a list of UTF-8 bytes.
@@ -316,6 +403,17 @@ unsafe impl WitType for String {
     unsafe fn load(ptr: *const u8) -> Self {
         // SAFETY: as for `lift`.
         unsafe { String::from_utf8_unchecked(<Vec<u8> as WitType>::load(ptr)) }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::String(self)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::String(v) => Ok(v),
+            other => Err(ValueError::expected("string", &other)),
+        }
     }
 }
 
@@ -368,6 +466,17 @@ unsafe impl<T: WitType> WitType for Option<T> {
                 1 => Some(<T as WitType>::load(ptr.add(Self::LAYOUT.2))),
                 _ => abi::invalid("an `option` discriminant out of range"),
             }
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::Option(self.map(|v| Box::new(<T as WitType>::to_value(v))))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Option(v) => v.map(|v| <T as WitType>::from_value(*v)).transpose(),
+            other => Err(ValueError::expected("option", &other)),
         }
     }
 }
@@ -443,6 +552,21 @@ unsafe impl<T: WitPayload, E: WitPayload> WitType for Result<T, E> {
             }
         }
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn to_value(self) -> Value {
+        Value::Result(match self {
+            Ok(v) => Ok(<T as WitPayload>::to_payload(v).map(Box::new)),
+            Err(e) => Err(<E as WitPayload>::to_payload(e).map(Box::new)),
+        })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Result(Ok(v)) => Ok(Ok(<T as WitPayload>::from_payload(v.map(|v| *v))?)),
+            Value::Result(Err(e)) => Ok(Err(<E as WitPayload>::from_payload(e.map(|e| *e))?)),
+            other => Err(ValueError::expected("result", &other)),
+        }
+    }
 }
 
 macro_rules! tuple {
@@ -475,6 +599,25 @@ macro_rules! tuple {
                 let fields = [$((<$t as WitType>::SIZE, <$t as WitType>::ALIGN)),+];
                 // SAFETY: guaranteed by the caller.
                 unsafe { ($(<$t as WitType>::load(ptr.add(field_offset(&fields, $i))),)+) }
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            fn to_value(self) -> Value {
+                let ($($v,)+) = self;
+                Value::Tuple(vec![$(<$t as WitType>::to_value($v)),+])
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            fn from_value(value: Value) -> Result<Self, ValueError> {
+                let items = match value {
+                    Value::Tuple(items) if items.len() == [$($i),+].len() => items,
+                    other => {
+                        return Err(ValueError::expected(
+                            &crate::dynamic::ty_name(<Self as WitType>::TY),
+                            &other,
+                        ))
+                    }
+                };
+                let mut items = items.into_iter();
+                Ok(($(<$t as WitType>::from_value(crate::dynamic::next(&mut items, "a tuple element")?)?,)+))
             }
         }
     )*};

@@ -401,6 +401,20 @@ impl Gen<'_> {
             // SAFETY: the caller gives one readable byte.
             Self::from_discriminant(unsafe {{ ptr.read() }} as u32)
         }}
+        #[cfg(not(target_arch = \"wasm32\"))]
+        fn to_value(self) -> crate::dynamic::Value {{
+            crate::dynamic::Value::Enum(match self {{
+                {to_value},
+            }}.into())
+        }}
+        #[cfg(not(target_arch = \"wasm32\"))]
+        fn from_value(value: crate::dynamic::Value) -> Result<Self, crate::dynamic::Error> {{
+            let case = crate::dynamic::enum_case(value, \"{name}\")?;
+            match case.as_str() {{
+                {from_value},
+                _ => Err(crate::dynamic::unknown_case(&case, \"{name}\")),
+            }}
+        }}
     }}
 
     impl {rust} {{
@@ -414,6 +428,18 @@ impl Gen<'_> {
 ",
                     cases.join(",\n                "),
                     iface = self.iface_name(id),
+                    to_value = e
+                        .cases
+                        .iter()
+                        .map(|c| format!("{rust}::{} => \"{}\"", camel(&c.name), c.name))
+                        .collect::<Vec<_>>()
+                        .join(",\n                "),
+                    from_value = e
+                        .cases
+                        .iter()
+                        .map(|c| format!("\"{}\" => Ok({rust}::{})", c.name, camel(&c.name)))
+                        .collect::<Vec<_>>()
+                        .join(",\n                "),
                 )
                 .unwrap();
             }

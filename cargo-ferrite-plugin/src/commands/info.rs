@@ -175,7 +175,10 @@ impl InfoCommand {
                     );
                     continue;
                 }
-                let trust = if trusted.iter().any(|k| k.id == v.key_id && k.public_key == v.public_key) {
+                let trust = if trusted
+                    .iter()
+                    .any(|k| k.id == v.key_id && k.public_key == v.public_key)
+                {
                     "a trusted key"
                 } else {
                     "a key not trusted here"

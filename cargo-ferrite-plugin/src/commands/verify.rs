@@ -3,13 +3,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use ferrite_plugin_build::{BuildOptions, build};
+use ferrite_plugin_registry::Source;
 use ferrite_plugin_registry::install::Installer;
 use ferrite_plugin_registry::metadata::Seen;
 use ferrite_plugin_registry::resolve::{Req, Request};
 use ferrite_plugin_registry::sign::PublicKey;
 use ferrite_plugin_registry::source::{MAX_COMPONENT, artifact_path};
 use ferrite_plugin_registry::verification::{self, Verification};
-use ferrite_plugin_registry::Source;
 
 use crate::ops::registry::{cargo_lock, git_source, load_key, parse_trust, read_trusted_keys};
 use crate::shell::Shell;
@@ -120,7 +120,8 @@ impl VerifyCommand {
         }
         if let (Some(want), Some(lock)) = (&provenance.cargo_lock_sha256, cargo_lock(&crate_dir)) {
             let have = ferrite_plugin_build::sha256_hex(
-                &std::fs::read(&lock).with_context(|| format!("failed to read `{}`", lock.display()))?,
+                &std::fs::read(&lock)
+                    .with_context(|| format!("failed to read `{}`", lock.display()))?,
             );
             if have != *want {
                 bail!(
@@ -153,7 +154,10 @@ impl VerifyCommand {
             );
         } else {
             let published = source
-                .fetch(&artifact_path(name, version, &format!("{name}.wasm")), MAX_COMPONENT)?
+                .fetch(
+                    &artifact_path(name, version, &format!("{name}.wasm")),
+                    MAX_COMPONENT,
+                )?
                 .with_context(|| format!("the registry has no component for `{name}` {version}"))?;
             bail!(
                 "the rebuild of `{name}` {version} from `{}` is not the published component (sha256 {} rebuilt, {} published): {}",
@@ -164,7 +168,9 @@ impl VerifyCommand {
             );
         }
         if self.record {
-            let dir = source.dir().context("`--record` writes into the registry")?;
+            let dir = source
+                .dir()
+                .context("`--record` writes into the registry")?;
             let (key, _) = load_key(self.key)?;
             let verification = Verification::sign(&key, name, version, &entry.sha256, ours);
             let replaced = verification::record(dir, name, version, verification)?;
@@ -175,11 +181,14 @@ impl VerifyCommand {
                     key.id(),
                     dir.join(artifact_path(name, version, verification::FILE))
                         .display(),
-                    if replaced { " (replacing its earlier one)" } else { "" }
+                    if replaced {
+                        " (replacing its earlier one)"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
         Ok(())
     }
 }
-

@@ -177,7 +177,13 @@ pub fn git_source(dir: &Path) -> Option<(String, String, String)> {
     let tree = git(dir, &["rev-parse", &format!("HEAD:{prefix}")])?;
     let dirty = git(
         dir,
-        &["status", "--porcelain", "--untracked-files=normal", "--", "."],
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=normal",
+            "--",
+            ".",
+        ],
     )?;
     dirty.is_empty().then_some((commit, tree, prefix))
 }

@@ -128,8 +128,11 @@ fn haversine_m(a: Point, b: Point) -> f64 {
     let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
     let dlat = la2 - la1;
     let dlon = (b.lon - a.lon).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    // `libm`, not std's `sin`: native builds then compute what the
+    // component does, bit for bit.
+    let h = libm::sin(dlat / 2.0).powi(2)
+        + libm::cos(la1) * libm::cos(la2) * libm::sin(dlon / 2.0).powi(2);
+    2.0 * EARTH_RADIUS_M * libm::asin(h.sqrt().min(1.0))
 }
 
 fn convert(meters: f64, unit: Unit) -> f64 {

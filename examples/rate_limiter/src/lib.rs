@@ -69,8 +69,10 @@ fn allow_logged(key: &str, limit: u64, window_ms: u64, now: u64) -> Result<Decis
     let count = before + u64::from(allowed);
     // The window frees a slot when its oldest request leaves it.
     let oldest = kv::zrange_by_score_limit(&log, f64::NEG_INFINITY, f64::INFINITY, 1)?;
+    // Saturating: a window of up to `u64::MAX` ms is valid (`test --fuzz`
+    // found the overflow).
     let reset_ms = oldest.first().map_or(window_ms, |(_, t)| {
-        (*t as u64 + window_ms).saturating_sub(now)
+        (*t as u64).saturating_add(window_ms).saturating_sub(now)
     });
     Ok(Decision {
         allowed,
