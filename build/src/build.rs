@@ -393,16 +393,40 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
     // recorded (`repro`).
     let ws_dir = manifest.parent().unwrap_or(Path::new("."));
     let rustc = crate::repro::rustc_version(ws_dir)?;
-    let graph = MetadataCommand::new()
-        .manifest_path(&manifest)
-        .exec()
-        .map(|m| m.packages)
-        .unwrap_or_default();
-    let remaps = crate::repro::remap_flags(ws_dir, &metadata, &graph, &rustc)?;
-    let sdk_version = graph
+    // `FERRITE_PLUGIN_NO_REMAP=1` builds as plain cargo would, paths and
+    // all: only for measuring what reproducibility costs (BENCHMARKS.md).
+    let remap = std::env::var_os("FERRITE_PLUGIN_NO_REMAP").is_none_or(|v| v != "1");
+    // The whole dependency graph (a resolve: a quarter of a second in a
+    // large workspace) only when a path dependency leaves the workspace:
+    // its packages' directories are remapped too.
+    // (Or reaches a crate that is not a member, whose own dependencies
+    // `metadata` does not list.)
+    let root = metadata.workspace_root.as_std_path();
+    let members: Vec<&Path> = metadata
+        .packages
         .iter()
-        .find(|p| p.name.as_str() == "ferrite-plugin")
-        .map(|p| p.version.to_string());
+        .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path()))
+        .collect();
+    let leaves_workspace = metadata.packages.iter().any(|p| {
+        p.dependencies
+            .iter()
+            .filter_map(|d| d.path.as_ref())
+            .any(|d| !d.as_std_path().starts_with(root) || !members.contains(&d.as_std_path()))
+    });
+    let graph = if remap && leaves_workspace {
+        MetadataCommand::new()
+            .manifest_path(&manifest)
+            .exec()
+            .map(|m| m.packages)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let remaps = if remap {
+        crate::repro::remap_flags(ws_dir, &metadata, &graph, &rustc)?
+    } else {
+        Vec::new()
+    };
     let cores = if opts.tests {
         // Test builds keep their own target directory, so that alternating
         // `build` and `test` never rebuilds the dependencies. The SDK keeps
@@ -476,12 +500,13 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
         }
         .with_context(|| format!("failed to componentize `{name}`"))?;
         let mut component = component;
+        let sdk_version = sdk_version(&graph, root);
         let toolchain = crate::repro::Toolchain(
             [
                 ("rustc", rustc.get("version").cloned()),
                 ("rustc-commit", rustc.get("commit-hash").cloned()),
                 ("target", Some(WASM_TARGET.to_string())),
-                ("sdk", sdk_version.clone()),
+                ("sdk", sdk_version),
                 (
                     "ferrite-plugin-build",
                     Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -560,4 +585,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The SDK's version in a build: from the dependency graph when it was read,
+/// else from the workspace's lock file (which the build has just written).
+fn sdk_version(graph: &[cargo_metadata::Package], root: &Path) -> Option<String> {
+    if let Some(p) = graph.iter().find(|p| p.name.as_str() == "ferrite-plugin") {
+        return Some(p.version.to_string());
+    }
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"ferrite-plugin\"" {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
+        }
+    }
+    None
 }
