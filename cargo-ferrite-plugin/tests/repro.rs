@@ -104,7 +104,10 @@ fn two_clones_at_different_paths_build_byte_identical_components() {
     }
     // And it says what built it.
     let toolchain = ferrite_plugin_build::repro::Toolchain::of(&one).expect("a toolchain section");
-    assert!(toolchain.0["rustc"].starts_with("rustc 1."), "{toolchain:?}");
+    assert!(
+        toolchain.0["rustc"].starts_with("rustc 1."),
+        "{toolchain:?}"
+    );
     assert_eq!(toolchain.0["target"], "wasm32-unknown-unknown");
     assert_eq!(toolchain.0["profile"], "release");
 }
@@ -166,7 +169,13 @@ fn verify_rebuilds_a_published_version_and_names_a_difference() {
     let reg = registry.to_str().unwrap();
     let out = run(
         &krate,
-        &["publish", "--registry", reg, "--key", keys.secret().to_str().unwrap()],
+        &[
+            "publish",
+            "--registry",
+            reg,
+            "--key",
+            keys.secret().to_str().unwrap(),
+        ],
         &target,
     );
     let text = ok(out);
@@ -195,7 +204,12 @@ fn verify_rebuilds_a_published_version_and_names_a_difference() {
     std::fs::create_dir_all(review.parent().unwrap()).unwrap();
     git(
         scratch.path(),
-        &["clone", "-q", repo.to_str().unwrap(), review.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            repo.to_str().unwrap(),
+            review.to_str().unwrap(),
+        ],
     );
     let theirs = target_dir().join("test-repro/reviewer");
     let public = keys.public();
@@ -218,7 +232,14 @@ fn verify_rebuilds_a_published_version_and_names_a_difference() {
     let info = |dir: &Path| {
         let out = run(
             dir,
-            &["info", "repro_greeter", "--registry", reg, "--trust", trust[1]],
+            &[
+                "info",
+                "repro_greeter",
+                "--registry",
+                reg,
+                "--trust",
+                trust[1],
+            ],
             &theirs,
         );
         ok(out)
@@ -235,9 +256,15 @@ fn verify_rebuilds_a_published_version_and_names_a_difference() {
         text.contains("Verified repro_greeter v1.0.0: the rebuild from"),
         "{text}"
     );
-    assert!(text.contains("byte for byte the published component"), "{text}");
     assert!(
-        text.contains(&format!("Recorded the verification by key `{}`", verifier.id())),
+        text.contains("byte for byte the published component"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Recorded the verification by key `{}`",
+            verifier.id()
+        )),
         "{text}"
     );
     let after = info(scratch.path());
