@@ -228,6 +228,24 @@ fn check_plugin(package: &Package) -> Result<Plugin<'_>> {
 
 /// Fails with the fix when the wasm32 target's standard library is missing.
 pub fn check_wasm_target(dir: &Path) -> Result<()> {
+    wasm_target_installed(&sysroot(dir)?)
+}
+
+/// [`check_wasm_target`] in the compiler's `sysroot`.
+fn wasm_target_installed(sysroot: &Path) -> Result<()> {
+    if !sysroot
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
+    {
+        bail!("the `{WASM_TARGET}` target is not installed: run `rustup target add {WASM_TARGET}`");
+    }
+    Ok(())
+}
+
+/// The sysroot of the compiler cargo uses in `dir`.
+fn sysroot(dir: &Path) -> Result<PathBuf> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(&rustc)
         .args(["--print", "sysroot"])
@@ -246,16 +264,7 @@ pub fn check_wasm_target(dir: &Path) -> Result<()> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    if !sysroot
-        .join("lib/rustlib")
-        .join(WASM_TARGET)
-        .join("lib")
-        .is_dir()
-    {
-        bail!("the `{WASM_TARGET}` target is not installed: run `rustup target add {WASM_TARGET}`");
-    }
-    Ok(())
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 /// Runs `cargo build` for `plugins` and returns each one's core module path:
@@ -375,7 +384,8 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
             ));
         }
     }
-    check_wasm_target(manifest.parent().unwrap_or(Path::new(".")))?;
+    let sysroot = sysroot(manifest.parent().unwrap_or(Path::new(".")))?;
+    wasm_target_installed(&sysroot)?;
     let out_dir = metadata
         .target_directory
         .as_std_path()
@@ -423,7 +433,7 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
         Vec::new()
     };
     let remaps = if remap {
-        crate::repro::remap_flags(ws_dir, &metadata, &graph, &rustc)?
+        crate::repro::remap_flags(&metadata, &graph, &rustc, &sysroot)?
     } else {
         Vec::new()
     };

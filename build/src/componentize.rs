@@ -358,6 +358,11 @@ pub fn print_world_wit(
     };
     resolve.worlds[world].docs = target_world.docs.clone();
     attach_docs_from(&mut resolve, &target.resolve);
+    for (_, src_pkg) in target.resolve.packages.iter() {
+        if let Some(&pkg) = resolve.package_names.get(&src_pkg.name) {
+            resolve.packages[pkg].docs = src_pkg.docs.clone();
+        }
+    }
     let mut printer = wit_component::WitPrinter::default();
     // Other packages the world uses, printed after it; not the decoder's
     // empty stand-in.
@@ -373,13 +378,13 @@ pub fn print_world_wit(
 
 /// Copies the docs of every interface, type and function of `src`'s
 /// packages onto `resolve`'s copies of the same packages, which a decoded
-/// component has without docs.
+/// component has without docs (the packages' own docs are the caller's
+/// choice).
 fn attach_docs_from(resolve: &mut Resolve, src: &Resolve) {
-    for (src_pkg_id, src_pkg) in src.packages.iter() {
+    for (_, src_pkg) in src.packages.iter() {
         let Some(&pkg) = resolve.package_names.get(&src_pkg.name) else {
             continue;
         };
-        resolve.packages[pkg].docs = src.packages[src_pkg_id].docs.clone();
         let ifaces: Vec<_> = resolve.packages[pkg]
             .interfaces
             .iter()
@@ -537,59 +542,8 @@ fn attach_host_docs(resolve: &mut Resolve) -> Result<()> {
 /// [`attach_host_docs`] for one version of the package.
 fn attach_docs_of(resolve: &mut Resolve, wit: &str) -> Result<()> {
     let mut host = Resolve::default();
-    let host_pkg = host.push_str("ferrite-plugin.wit", wit)?;
-    let host_name = host.packages[host_pkg].name.clone();
-    let Some(pkg) = resolve
-        .packages
-        .iter()
-        .find(|(_, p)| p.name == host_name)
-        .map(|(id, _)| id)
-    else {
-        return Ok(());
-    };
-    let ifaces: Vec<_> = resolve.packages[pkg]
-        .interfaces
-        .iter()
-        .map(|(n, id)| (n.clone(), *id))
-        .collect();
-    for (name, id) in ifaces {
-        let Some(&src_id) = host.packages[host_pkg].interfaces.get(&name) else {
-            continue;
-        };
-        let src = &host.interfaces[src_id];
-        resolve.interfaces[id].docs = src.docs.clone();
-        for (fname, f) in resolve.interfaces[id].functions.iter_mut() {
-            if let Some(s) = src.functions.get(fname) {
-                f.docs = s.docs.clone();
-            }
-        }
-        let types: Vec<_> = resolve.interfaces[id]
-            .types
-            .iter()
-            .map(|(n, t)| (n.clone(), *t))
-            .collect();
-        for (tname, tid) in types {
-            let Some(&sid) = src.types.get(&tname) else {
-                continue;
-            };
-            let s = &host.types[sid];
-            let t = &mut resolve.types[tid];
-            t.docs = s.docs.clone();
-            match (&mut t.kind, &s.kind) {
-                (wit_parser::TypeDefKind::Variant(v), wit_parser::TypeDefKind::Variant(sv)) => {
-                    for (c, sc) in v.cases.iter_mut().zip(&sv.cases) {
-                        c.docs = sc.docs.clone();
-                    }
-                }
-                (wit_parser::TypeDefKind::Enum(e), wit_parser::TypeDefKind::Enum(se)) => {
-                    for (c, sc) in e.cases.iter_mut().zip(&se.cases) {
-                        c.docs = sc.docs.clone();
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    host.push_str("ferrite-plugin.wit", wit)?;
+    attach_docs_from(resolve, &host);
     Ok(())
 }
 

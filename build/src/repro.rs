@@ -127,12 +127,12 @@ pub fn rustc_version(dir: &Path) -> Result<BTreeMap<String, String>> {
 
 /// The `--remap-path-prefix` flags of a build of the workspace `metadata`
 /// describes, with `packages` the full dependency graph's packages (from
-/// `cargo metadata` with dependencies).
+/// `cargo metadata` with dependencies) and `sysroot` the compiler's.
 pub fn remap_flags(
-    dir: &Path,
     workspace: &Metadata,
     packages: &[cargo_metadata::Package],
     rustc: &BTreeMap<String, String>,
+    sysroot: &Path,
 ) -> Result<Vec<String>> {
     let mut maps: Vec<(PathBuf, String)> = Vec::new();
     let mut add = |from: PathBuf, to: String| {
@@ -167,7 +167,7 @@ pub fn remap_flags(
     add(cargo_home()?, "/cargo".into());
     let commit = rustc.get("commit-hash").cloned().unwrap_or_default();
     add(
-        sysroot(dir)?.join("lib/rustlib/src/rust"),
+        sysroot.join("lib/rustlib/src/rust"),
         format!("/rustc/{commit}"),
     );
     // The workspace itself: its crates are compiled with relative paths, and
@@ -192,22 +192,6 @@ fn cargo_home() -> Result<PathBuf> {
     std::env::var_os("HOME")
         .map(|h| PathBuf::from(h).join(".cargo"))
         .context("neither CARGO_HOME nor HOME is set")
-}
-
-/// The compiler's sysroot.
-fn sysroot(dir: &Path) -> Result<PathBuf> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = Command::new(&rustc)
-        .args(["--print", "sysroot"])
-        .current_dir(dir)
-        .output()
-        .with_context(|| {
-            format!(
-                "failed to run `{} --print sysroot`",
-                rustc.to_string_lossy()
-            )
-        })?;
-    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 #[cfg(test)]

@@ -502,34 +502,25 @@ fn same(resolve: &Resolve, w: &Type, r: &Ty) -> Result<(), String> {
             let DefKind::Enum(cases) = &d.kind else {
                 return differ();
             };
-            let wit: Vec<&str> = en.cases.iter().map(|c| c.name.as_str()).collect();
-            let rust: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-            if wit != rust {
-                return Err(format!(
-                    "the world's enum `{}` has the cases {}; `{}` has {}",
-                    def.name.as_deref().unwrap_or("enum"),
-                    wit.join(", "),
-                    d.rust_path,
-                    rust.join(", ")
-                ));
-            }
-            Ok(())
+            same_cases(
+                "enum",
+                def,
+                en.cases.iter().map(|c| c.name.as_str()),
+                &d.rust_path,
+                cases.iter().map(|c| c.name.as_str()),
+            )
         }
         (TypeDefKind::Variant(v), Ty::Def(d)) => {
             let DefKind::Variant(cases) = &d.kind else {
                 return differ();
             };
-            let wit: Vec<&str> = v.cases.iter().map(|c| c.name.as_str()).collect();
-            let rust: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-            if wit != rust {
-                return Err(format!(
-                    "the world's variant `{}` has the cases {}; `{}` has {}",
-                    def.name.as_deref().unwrap_or("variant"),
-                    wit.join(", "),
-                    d.rust_path,
-                    rust.join(", ")
-                ));
-            }
+            same_cases(
+                "variant",
+                def,
+                v.cases.iter().map(|c| c.name.as_str()),
+                &d.rust_path,
+                cases.iter().map(|c| c.name.as_str()),
+            )?;
             for (a, b) in v.cases.iter().zip(cases) {
                 match (&a.ty, &b.ty) {
                     (None, None) => {}
@@ -712,4 +703,25 @@ fn rust_type(resolve: &Resolve, t: &Type) -> String {
 /// Whether `manifest` targets another host's world.
 pub fn targets_world(manifest: &Manifest) -> bool {
     manifest.world.is_some()
+}
+
+/// The world's `kind` `def` and the Rust type at `rust_path` have the same
+/// cases, in the same order.
+fn same_cases<'a>(
+    kind: &str,
+    def: &wit_parser::TypeDef,
+    wit: impl Iterator<Item = &'a str>,
+    rust_path: &str,
+    rust: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    let (wit, rust): (Vec<&str>, Vec<&str>) = (wit.collect(), rust.collect());
+    if wit == rust {
+        return Ok(());
+    }
+    Err(format!(
+        "the world's {kind} `{}` has the cases {}; `{rust_path}` has {}",
+        def.name.as_deref().unwrap_or(kind),
+        wit.join(", "),
+        rust.join(", ")
+    ))
 }

@@ -55,6 +55,22 @@ struct Outcome {
     failure: Option<String>,
 }
 
+/// The host `test` and `test --fuzz` run plugins in: fuel metered, their
+/// compiled components cached beside them, random numbers seeded by `seed`,
+/// the host API of `build`'s Ferrite version.
+pub(crate) fn host_config(plugins: &[Built], build: &BuildOptions, seed: u64) -> HostConfig {
+    let defaults = HostConfig::metering_fuel();
+    HostConfig {
+        cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
+        random_seed: Some(seed),
+        ferrite_version: build
+            .ferrite_version
+            .clone()
+            .unwrap_or(defaults.ferrite_version.clone()),
+        ..defaults
+    }
+}
+
 /// Builds and runs the tests, printing cargo's test output on stdout.
 pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
     let build_opts = BuildOptions {
@@ -62,20 +78,12 @@ pub fn test(shell: &mut Shell, opts: &TestOptions) -> Result<Summary> {
         ..opts.build.clone()
     };
     let plugins = build(shell, &build_opts)?;
-    let defaults = HostConfig::metering_fuel();
     let server = Server::new(
         HostConfig {
             pool_size: 0,
-            cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
             // What runs outside a test's own call (the hooks its events
             // reach) draws seeded numbers too.
-            random_seed: Some(opts.seed),
-            ferrite_version: opts
-                .build
-                .ferrite_version
-                .clone()
-                .unwrap_or(defaults.ferrite_version.clone()),
-            ..defaults
+            ..host_config(&plugins, &opts.build, opts.seed)
         },
         ServerConfig::default(),
     )

@@ -10,7 +10,7 @@ use ferrite_plugin_host::{CallError, HookCall, Host, Plugin};
 
 use super::generate::Rng;
 use super::value::redis_quote;
-use super::{Failure, Outcome, call_options, host_failure, ordinal};
+use super::{Failure, Outcome, call_options, host_failure, minimal_report};
 
 /// Calls a shrink may spend.
 const SHRINK_BUDGET: usize = 1000;
@@ -203,19 +203,7 @@ fn run(
             }
         });
         let (shown, reproduce) = show(&minimal);
-        let report = format!(
-            "{}\nminimal input (found at {}{}): {shown}\nreproduce: {reproduce}",
-            last.text,
-            ordinal(case + 1),
-            if steps == 0 {
-                String::new()
-            } else {
-                format!(
-                    ", shrunk in {steps} step{}",
-                    if steps == 1 { "" } else { "s" }
-                )
-            },
-        );
+        let report = minimal_report(&last.text, case, steps, &shown, &reproduce);
         return (Outcome::Failed { report }, inputs);
     }
     (

@@ -387,20 +387,12 @@ pub fn fuzz(shell: &mut Shell, opts: &FuzzOptions) -> Result<FuzzSummary> {
     let manifest = build::find_manifest(build_opts.manifest_path.as_deref())?;
     let metadata = build::metadata(&manifest)?;
     let plugins = build::build(shell, &build_opts)?;
-    let defaults = HostConfig::metering_fuel();
     // A clock that stands still, so that a run repeats for a seed.
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(CLOCK_MS));
     let host = Host::with_keyspace(
         HostConfig {
             pool_size: 8,
-            cache_dir: plugins.first().map(|p| p.cache_dir.clone()),
-            random_seed: Some(opts.seed),
-            ferrite_version: opts
-                .build
-                .ferrite_version
-                .clone()
-                .unwrap_or(defaults.ferrite_version.clone()),
-            ..defaults
+            ..crate::ops::test::host_config(&plugins, &opts.build, opts.seed)
         },
         Arc::new(MemoryKeyspace::new()),
         clock,
@@ -800,20 +792,12 @@ fn fuzz_function(
             Some(i) => format!("{}.{}", short_interface(i), info.name),
             None => info.name.clone(),
         };
-        let report = format!(
-            "{}\nminimal input (found at {}{}): {label}({})\nreproduce: {}",
-            last.text,
-            ordinal(case + 1),
-            if steps == 0 {
-                String::new()
-            } else {
-                format!(
-                    ", shrunk in {steps} step{}",
-                    if steps == 1 { "" } else { "s" }
-                )
-            },
-            shown.join(", "),
-            reproduce.line(&call_name, &minimal),
+        let report = minimal_report(
+            &last.text,
+            case,
+            steps,
+            &format!("{label}({})", shown.join(", ")),
+            &reproduce.line(&call_name, &minimal),
         );
         return Ok(Outcome::Failed { report });
     }
@@ -822,6 +806,21 @@ fn fuzz_function(
         compared,
         host_api,
     })
+}
+
+/// A failure's report: what went wrong, then the minimal input (`shown`)
+/// — found at input number `case` (from 0), shrunk in `steps` — and the
+/// command that reproduces it.
+fn minimal_report(failure: &str, case: u32, steps: usize, shown: &str, reproduce: &str) -> String {
+    let shrunk = match steps {
+        0 => String::new(),
+        1 => ", shrunk in 1 step".to_string(),
+        n => format!(", shrunk in {n} steps"),
+    };
+    format!(
+        "{failure}\nminimal input (found at {}{shrunk}): {shown}\nreproduce: {reproduce}",
+        ordinal(case + 1)
+    )
 }
 
 /// "the 3rd input".
