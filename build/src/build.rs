@@ -530,15 +530,11 @@ pub fn build(reporter: &mut dyn Reporter, opts: &BuildOptions) -> Result<Vec<Bui
             .filter_map(|(k, v)| Some((k.to_string(), v?)))
             .collect(),
         );
-        {
-            use wasm_encoder::{Encode as _, Section as _};
-            let section = wasm_encoder::CustomSection {
-                name: std::borrow::Cow::Borrowed(crate::repro::TOOLCHAIN_SECTION),
-                data: std::borrow::Cow::Owned(toolchain.to_text().into_bytes()),
-            };
-            component.bytes.push(section.id());
-            section.encode(&mut component.bytes);
-        }
+        componentize::append_section(
+            &mut component.bytes,
+            crate::repro::TOOLCHAIN_SECTION,
+            toolchain.to_text().into_bytes(),
+        );
         let surface = Surface::of(&component.bytes)
             .and_then(|s| s.check(&plugin.manifest).map(|()| s))
             .with_context(|| {

@@ -15,7 +15,6 @@ use anyhow::{Context, Result, bail};
 use ferrite_plugin_host::entries::{CommandEntry, ENTRIES_SECTION, Entries, HookEntry, HookEvent};
 use ferrite_plugin_host::manifest::Manifest;
 use ferrite_plugin_host::{ApiVersion, MANIFEST_SECTION};
-use wasm_encoder::{Encode, Section};
 use wit_parser::{Resolve, WorldItem, WorldKey};
 
 use crate::meta::{self, Export, ExportKind};
@@ -191,19 +190,13 @@ pub fn componentize(
         );
     }
     if !entries.is_empty() {
-        let section = wasm_encoder::CustomSection {
-            name: Cow::Borrowed(ENTRIES_SECTION),
-            data: Cow::Owned(entries.to_text().into_bytes()),
-        };
-        bytes.push(section.id());
-        section.encode(&mut bytes);
+        append_section(&mut bytes, ENTRIES_SECTION, entries.to_text().into_bytes());
     }
-    let section = wasm_encoder::CustomSection {
-        name: Cow::Borrowed(MANIFEST_SECTION),
-        data: Cow::Owned(manifest.to_toml().into_bytes()),
-    };
-    bytes.push(section.id());
-    section.encode(&mut bytes);
+    append_section(
+        &mut bytes,
+        MANIFEST_SECTION,
+        manifest.to_toml().into_bytes(),
+    );
 
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
@@ -291,12 +284,11 @@ pub fn componentize_world(
                 spec.name
             )
         })?;
-    let section = wasm_encoder::CustomSection {
-        name: Cow::Borrowed(MANIFEST_SECTION),
-        data: Cow::Owned(manifest.to_toml().into_bytes()),
-    };
-    bytes.push(section.id());
-    section.encode(&mut bytes);
+    append_section(
+        &mut bytes,
+        MANIFEST_SECTION,
+        manifest.to_toml().into_bytes(),
+    );
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
         .context("the component does not validate")?;
@@ -620,4 +612,15 @@ fn attach_type_docs(resolve: &mut Resolve, world: wit_parser::WorldId, exports: 
             _ => {}
         }
     }
+}
+
+/// Appends a custom section `name` holding `data` to a component.
+pub(crate) fn append_section(component: &mut Vec<u8>, name: &str, data: Vec<u8>) {
+    use wasm_encoder::{Encode, Section};
+    let section = wasm_encoder::CustomSection {
+        name: Cow::Borrowed(name),
+        data: Cow::Owned(data),
+    };
+    component.push(section.id());
+    section.encode(component);
 }
